@@ -1,0 +1,138 @@
+"""Page parsing: ``(url, html) -> Article``, with no Scrapy import.
+
+``extract`` is the library face of newsbot; the spider and the ``newsbot extract`` command both
+call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from newsbot.extraction.content import extract_content
+from newsbot.extraction.dates import iso, parse_date
+from newsbot.extraction.decode import decode_html
+from newsbot.extraction.language import detect_language
+from newsbot.extraction.metadata import Metadata, extract_metadata
+from newsbot.extraction import xpaths
+from newsbot.extraction.textutil import collapse
+from newsbot.items import Article
+
+logger = logging.getLogger(__name__)
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
+# Below this much body text a page that does not say it is an article is not one.
+MIN_ARTICLE_CHARS = 300
+_MAX_LISTING_LINK_DENSITY = 0.35
+
+
+class ExtractionError(ValueError):
+    """The page cannot give an article; ``reason`` is a short stats key (``empty``, ...)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _parse(text: str) -> etree._Element:
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                              no_network=True)
+    root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
+    if root is None:
+        raise ExtractionError("empty", "the page has no HTML content")
+    return root
+
+
+def _visible_date(root: etree._Element, default_tz: dt.tzinfo) -> tuple[str, dt.datetime] | None:
+    for el in xpaths.DATE_NODES(root)[:20]:
+        raw = el.get("datetime") or el.get("content") or collapse("".join(el.itertext()))
+        if raw and 6 <= len(raw) <= 80 and any(c.isdigit() for c in raw):
+            parsed = parse_date(raw, default_tz)
+            if parsed:
+                return raw, parsed
+    return None
+
+
+def extract(
+    html: bytes | str,
+    url: str,
+    *,
+    content_type: str | None = None,
+    default_tz: dt.tzinfo = dt.UTC,
+    require_article: bool = False,
+) -> Article:
+    """Extract the article of one page.
+
+    ``html`` is the page as bytes (decoded by HTTP charset, BOM, ``<meta>``, then detection) or
+    as text. ``content_type`` is the HTTP header, if known. Dates without an offset are taken to
+    be in ``default_tz``.
+
+    Raises :class:`ExtractionError` when the input is not an HTML page at all (``empty``,
+    ``not_html``), and, with ``require_article``, when the page holds no article
+    (``no_article``: a listing, an index, an error page).
+    """
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if mime and mime not in _HTML_TYPES:
+        raise ExtractionError("not_html", f"not an HTML page: {mime}")
+    if not html or not (html.strip() if isinstance(html, str) else html.strip()):
+        raise ExtractionError("empty", "the page is empty")
+    text, _encoding = decode_html(html, content_type)
+    if "<" not in text[:2048] and not mime:
+        raise ExtractionError("not_html", "the page has no markup")
+    root = _parse(text)
+
+    md = extract_metadata(root, url)
+    published = parse_date(md.published_raw, default_tz)
+    published_raw = md.published_raw if published else None
+    if published is None:
+        found = _visible_date(root, default_tz)
+        if found:
+            published_raw, published = found
+    modified = parse_date(md.modified_raw, default_tz)
+
+    content = extract_content(root, url, md.title)
+    if require_article and not _looks_like_article(md, content.paragraphs, content.link_density):
+        raise ExtractionError("no_article", f"no article found on {url}")
+
+    body_text = " ".join(content.paragraphs) or (md.description or "")
+    return Article(
+        url=url,
+        canonical_url=md.canonical_url or url,
+        site=_site(md.canonical_url or url),
+        title=md.title,
+        description=md.description,
+        authors=md.authors,
+        published_at=iso(published),
+        published_raw=published_raw,
+        modified_at=iso(modified),
+        language=detect_language(md.languages, f"{md.title or ''} {body_text}"),
+        section=md.section,
+        tags=md.tags,
+        headings=content.headings,
+        paragraphs=content.paragraphs,
+        captions=content.captions,
+        images=content.images,
+        blocks=content.blocks,
+    )
+
+
+def _site(url: str) -> str | None:
+    host = urlsplit(url).hostname
+    return host.removeprefix("www.") if host else None
+
+
+def _looks_like_article(md: Metadata, paragraphs: list[str], link_density: float) -> bool:
+    chars = sum(map(len, paragraphs))
+    if not paragraphs or chars < 80:
+        return False
+    if md.is_article:
+        return True
+    return chars >= MIN_ARTICLE_CHARS and link_density <= _MAX_LISTING_LINK_DENSITY and (
+        max(map(len, paragraphs)) >= 150
+    )
+
+
+__all__ = ["ExtractionError", "extract"]

@@ -1,0 +1,376 @@
+"""The article body: find the container of the article's text, then read it in order.
+
+1. Prune: scripts and the like, hidden and screen-reader-only elements, page furniture (nav,
+   aside, header, footer) and elements whose class/id mark boilerplate (share, related,
+   comments, sidebar ...), unless they hold the article body.
+2. Score: every block of running text gives its length (less its link text) to its parent and,
+   less and less, to the ancestors above; the best-scoring element is the article container,
+   joined by siblings that score nearly as well.
+3. Read: walk the container in document order; ``<p>``, ``<div>``s of text and ``<br>``-split
+   lines become paragraphs, ``h2``-``h6`` headings, figures images with their captions. Lines that
+   are mostly links, read-also lines, bylines and section labels are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from newsbot.extraction import boilerplate as bp
+from newsbot.extraction.textutil import collapse
+from newsbot.items import Block, Image
+
+HEADINGS = {"h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+BLOCK_TAGS = frozenset(
+    {
+        "p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dd", "dt",
+        "blockquote", "pre", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "center",
+        "address", "figure", "figcaption", "header", "footer", "form", "fieldset", "hr", "h1",
+        "body", "caption", "details", "summary", "nav", "aside",
+    }
+)
+_TEXT_BLOCK_TAGS = frozenset({"p", "pre", "td", "blockquote", "li", "dd", "div", "section",
+                              "article", "span", "font", "center"})
+_PROTECTED_TAGS = frozenset({"html", "body", "main", "article"})
+_MIN_BLOCK_CHARS = 25
+_SENTENCE_PUNCT = re.compile(r"[.،,؛;!؟?:]")
+_DATE_LINE = re.compile(
+    r"^[\s\d٠-٩/:.,،\-–|]*(?:(?:\S+\s*){0,6})\d{4}[\s\d٠-٩/:.,،\-–|صمAPMapm]*$"
+)
+_SRCSET_FIRST = re.compile(r"^\s*(\S+)")
+_IMG_SRC_ATTRS = ("src", "data-src", "data-lazy-src", "data-original", "data-srcset", "srcset")
+_SKIP_IMG = re.compile(r"(?:^data:|\.svg(?:$|\?)|logo|icon|avatar|spacer|pixel|blank\.gif|gravatar)",
+                       re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Content:
+    headings: list[str] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    link_density: float = 0.0  # of the chosen container
+
+
+def _attrs(el: etree._Element) -> str:
+    cls, ident = el.get("class"), el.get("id")
+    if cls and ident:
+        return f"{cls} {ident}"
+    return cls or ident or ""
+
+
+def _text_len(el: etree._Element) -> int:
+    return len(collapse("".join(el.itertext())))
+
+
+def _remove(el: etree._Element) -> None:
+    """Remove an element but keep its tail text in place."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def prune(root: etree._Element) -> None:
+    """Remove what cannot be article text (see the module docstring)."""
+    etree.strip_elements(root, *bp.DROP_TAGS, etree.Comment, etree.ProcessingInstruction,
+                         with_tail=False)
+    body = root.find("body")
+    total = _text_len(body if body is not None else root) or 1
+    doomed: list[etree._Element] = []
+    for el in root.iter():
+        tag = el.tag
+        if tag in _PROTECTED_TAGS:
+            continue
+        attrs = _attrs(el)
+        style = el.get("style")
+        if (style and bp.HIDDEN_STYLE_RE.search(style)) or el.get("hidden") is not None or (
+            attrs and bp.SCREEN_READER_RE.search(attrs)
+        ):
+            doomed.append(el)
+            continue
+        furniture = tag in bp.FURNITURE_TAGS
+        if not furniture and not (attrs and bp.NEGATIVE_RE.search(attrs)):
+            continue
+        if attrs and bp.POSITIVE_RE.search(attrs):
+            continue
+        if el.find('.//*[@itemprop="articleBody"]') is not None:
+            continue
+        if _text_len(el) > 0.6 * total:
+            continue  # a wrapper of the whole page with an unlucky class name
+        doomed.append(el)
+    for el in doomed:
+        _remove(el)
+
+
+def _is_text_block(el: etree._Element) -> int:
+    """Length of the running text an element holds directly (its own text and inline children)."""
+    parts = [el.text or ""]
+    for child in el:
+        if child.tag not in BLOCK_TAGS and child.tag not in HEADINGS:
+            if child.tag != "a":
+                parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return len(collapse("".join(parts)))
+
+
+def _score(root: etree._Element) -> dict[etree._Element, float]:
+    scores: dict[etree._Element, float] = {}
+    for el in root.iter(*_TEXT_BLOCK_TAGS):
+        length = _is_text_block(el)
+        if length < _MIN_BLOCK_CHARS:
+            continue
+        weight = length + 10 * len(_SENTENCE_PUNCT.findall(el.text or ""))
+        node, level = el.getparent(), 1
+        if el.tag in ("p", "pre", "blockquote"):
+            node, level = el, 0
+        while node is not None and level <= 4:
+            share = weight if level <= 1 else weight / (level * 1.5)
+            scores[node] = scores.get(node, 0.0) + share
+            node, level = node.getparent(), level + 1
+    return scores
+
+
+def _link_density(el: etree._Element) -> float:
+    text = _text_len(el)
+    if not text:
+        return 1.0
+    links = sum(len(collapse("".join(a.itertext()))) for a in el.iter("a"))
+    return min(1.0, links / text)
+
+
+def find_container(root: etree._Element) -> tuple[list[etree._Element], float]:
+    """The element(s) holding the article body, in document order, and their link density."""
+    scores = _score(root)
+    if not scores:
+        return [], 1.0
+    ranked: list[tuple[float, etree._Element]] = []
+    for el, score in scores.items():
+        if el.tag in ("p", "pre", "blockquote"):
+            continue
+        attrs = _attrs(el)
+        if attrs:
+            if bp.POSITIVE_RE.search(attrs):
+                score *= 1.25
+            elif bp.NEGATIVE_RE.search(attrs):
+                score *= 0.5
+        ranked.append((score, el))
+    if not ranked:
+        return [next(iter(scores))], 0.0
+    ranked.sort(key=lambda pair: pair[0], reverse=True)
+    # Link-heavy containers (teaser lists) lose to the article among the top candidates.
+    best_score, best = max(
+        ((score * (1 - _link_density(el)), el) for score, el in ranked[:5]),
+        key=lambda pair: pair[0],
+    )
+    parent = best.getparent()
+    chosen = [best]
+    if parent is not None:
+        threshold = max(_MIN_BLOCK_CHARS * 4, best_score * 0.2)
+        chosen = [
+            sib
+            for sib in parent
+            if sib is best
+            or (scores.get(sib, 0) * (1 - _link_density(sib)) >= threshold)
+            or (sib.tag == "p" and _is_text_block(sib) > 80 and _link_density(sib) < 0.25)
+        ]
+    return chosen, _link_density(best)
+
+
+class _Reader:
+    """Walks the container in document order and builds the blocks."""
+
+    def __init__(self, url: str, title: str | None) -> None:
+        self.url = url
+        self.title = collapse(title).casefold() if title else None
+        self.content = Content()
+        self._buf: list[str] = []
+        self._link_chars = 0
+        self._seen_images: set[str] = set()
+        self._seen_captions: set[str] = set()
+
+    # -- inline text ---------------------------------------------------------------------
+    def _add(self, text: str | None, in_link: bool = False) -> None:
+        if text:
+            self._buf.append(text)
+            if in_link:
+                self._link_chars += len(text.strip())
+
+    def flush(self) -> None:
+        if not self._buf:
+            return
+        text = collapse("".join(self._buf))
+        link_chars, self._buf, self._link_chars = self._link_chars, [], 0
+        if not text or len(text) < 2:
+            return
+        if link_chars > 0.5 * len(text):
+            return  # a link list or a read-also line
+        if self._is_noise(text):
+            return
+        self.content.paragraphs.append(text)
+        self.content.blocks.append({"type": "paragraph", "text": text})
+
+    def _is_noise(self, text: str) -> bool:
+        if self.title and text.casefold() == self.title:
+            return True
+        if len(text) <= bp.MAX_LABEL_CHARS * 2 and bp.BOILERPLATE_PHRASE_RE.match(text):
+            return True
+        if len(text) <= 60 and (bp.BYLINE_RE.match(text) or _DATE_LINE.match(text)):
+            return True
+        return False
+
+    # -- structure -----------------------------------------------------------------------
+    def walk(self, el: etree._Element, in_link: bool = False) -> None:
+        tag = el.tag
+        if not isinstance(tag, str):
+            return
+        if tag in HEADINGS or tag == "h1":
+            self.flush()
+            self._heading(el, HEADINGS.get(tag, 1))
+            return
+        if tag == "figure" or (tag in ("div", "table", "p", "span") and _is_caption_box(el)):
+            self.flush()
+            self._figure(el)
+            return
+        if tag == "img":
+            self._image(el, None, None)
+            return
+        if tag in ("figcaption", "caption") or (_attrs(el) and "caption" in _attrs(el).lower()):
+            self.flush()
+            self._caption(collapse("".join(el.itertext())))
+            return
+        if tag == "br":
+            self.flush()
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            self.flush()
+        link = in_link or tag == "a"
+        self._add(el.text, link)
+        for child in el:
+            self.walk(child, link)
+            self._add(child.tail, link)
+        if block:
+            self.flush()
+
+    def _heading(self, el: etree._Element, level: int) -> None:
+        text = collapse("".join(el.itertext()))
+        if not text or level == 1:
+            return
+        if self.title and text.casefold() == self.title:
+            return
+        if bp.BOILERPLATE_PHRASE_RE.match(text) or _link_density(el) > 0.8 and len(text) > 40:
+            return
+        self.content.headings.append(text)
+        self.content.blocks.append({"type": "heading", "text": text, "level": level})
+
+    def _figure(self, el: etree._Element) -> None:
+        caption_el = next(
+            (c for c in el.iter() if c is not el and (
+                c.tag in ("figcaption", "caption")
+                or "caption" in _attrs(c).lower()
+            )),
+            None,
+        )
+        caption = collapse("".join(caption_el.itertext())) if caption_el is not None else None
+        credit = None
+        credit_el = next((c for c in el.iter() if c is not el and re.search(
+            r"credit|copyright|source|author", _attrs(c), re.IGNORECASE)), None)
+        if credit_el is not None and (caption_el is None or credit_el not in caption_el.iter()):
+            credit = collapse("".join(credit_el.itertext())) or None
+        imgs = list(el.iter("img"))
+        if not imgs:
+            if caption:
+                self._caption(caption)
+            return
+        for i, img in enumerate(imgs):
+            self._image(img, caption if i == len(imgs) - 1 else None, credit)
+
+    def _image(self, img: etree._Element, caption: str | None, credit: str | None) -> None:
+        src = next((img.get(a) for a in _IMG_SRC_ATTRS if img.get(a)), None)
+        if not src:
+            return
+        if src is img.get("srcset") or src is img.get("data-srcset"):
+            match = _SRCSET_FIRST.match(src)
+            src = match.group(1) if match else src
+        src = src.strip()
+        if _SKIP_IMG.search(src) or _is_tiny(img):
+            return
+        src = urljoin(self.url, src)
+        if src in self._seen_images:
+            return
+        self._seen_images.add(src)
+        caption = _clean_caption(caption)
+        if credit:
+            credit = bp.CREDIT_LABEL_RE.sub("", credit) or None
+        alt = collapse(img.get("alt") or "") or None
+        image: Image = {"src": src, "alt": alt, "caption": caption, "credit": credit}
+        self.content.images.append(image)
+        self.content.blocks.append({"type": "image", **image})
+        if caption:
+            self._remember_caption(caption)
+
+    def _caption(self, text: str) -> None:
+        caption = _clean_caption(text)
+        if not caption:
+            return
+        images = self.content.images
+        if images and images[-1]["caption"] is None and self.content.blocks[-1]["type"] == "image":
+            images[-1]["caption"] = caption
+            self.content.blocks[-1]["caption"] = caption
+        self._remember_caption(caption)
+
+    def _remember_caption(self, caption: str) -> None:
+        if caption not in self._seen_captions:
+            self._seen_captions.add(caption)
+            self.content.captions.append(caption)
+
+
+def _clean_caption(text: str | None) -> str | None:
+    if not text:
+        return None
+    return collapse(bp.CAPTION_LABEL_RE.sub("", collapse(text))) or None
+
+
+def _is_caption_box(el: etree._Element) -> bool:
+    """A wp-caption style box: an image and a caption element inside one small container."""
+    attrs = _attrs(el).lower()
+    if "caption" not in attrs and "figure" not in attrs and "photo" not in attrs and \
+            "image" not in attrs and "img" not in attrs:
+        return False
+    return el.find(".//img") is not None and _text_len(el) < 400
+
+
+def _is_tiny(img: etree._Element) -> bool:
+    for attr in ("width", "height"):
+        value = img.get(attr, "")
+        if value.isdigit() and int(value) < 50:
+            return True
+    return False
+
+
+def read_article(containers: list[etree._Element], url: str, title: str | None) -> Content:
+    reader = _Reader(url, title)
+    for el in containers:
+        reader.walk(el)
+        reader.flush()
+    return reader.content
+
+
+def extract_content(root: etree._Element, url: str, title: str | None) -> Content:
+    prune(root)
+    containers, density = find_container(root)
+    content = read_article(containers, url, title)
+    content.link_density = density
+    return content
