@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -46,10 +47,18 @@ def _parse(text: str) -> etree._Element:
     return root
 
 
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|[١۱][٩۹][٠-٩۰-۹]{2}|[٢۲][٠۰][٠-٩۰-۹]{2}")
+
+
 def _visible_date(root: etree._Element, default_tz: dt.tzinfo) -> tuple[str, dt.datetime] | None:
-    for el in xpaths.DATE_NODES(root)[:20]:
-        raw = el.get("datetime") or el.get("content") or collapse("".join(el.itertext()))
-        if raw and 6 <= len(raw) <= 80 and any(c.isdigit() for c in raw):
+    """A date shown on the page: in an element named for dates, else in any short text."""
+    candidates = [
+        el.get("datetime") or el.get("content") or collapse("".join(el.itertext()))
+        for el in xpaths.DATE_NODES(root)[:30]
+    ]
+    candidates += [collapse(t) for t in xpaths.SHORT_TEXTS(root)]
+    for raw in candidates:
+        if raw and 6 <= len(raw) <= 120 and _YEAR.search(raw):
             parsed = parse_date(raw, default_tz)
             if parsed:
                 return raw, parsed

@@ -40,8 +40,18 @@ _SENTENCE_PUNCT = re.compile(r"[.،,؛;!؟?:]")
 _DATE_LINE = re.compile(
     r"^[\s\d٠-٩/:.,،\-–|]*(?:(?:\S+\s*){0,6})\d{4}[\s\d٠-٩/:.,،\-–|صمAPMapm]*$"
 )
+# A short line without sentence punctuation: a sub-heading when set apart by <br> or in bold.
+_LABEL_RE = re.compile(r"^(?!\d)(?:\S+\s){0,5}\S+$(?<![.!؟?:،,;؛…)»\"'])")
 _SRCSET_FIRST = re.compile(r"^\s*(\S+)")
 _IMG_SRC_ATTRS = ("src", "data-src", "data-lazy-src", "data-original", "data-srcset", "srcset")
+_CAPTION_CLASS_RE = re.compile(
+    r"caption|(?:^|[\s_-])(?:cap|legend)(?:$|[\s_-])|(?:img|image|photo|pic)[-_]?(?:desc|text|title|info)",
+    re.IGNORECASE,
+)
+_IMAGE_BOX_RE = re.compile(r"figure|image|img|photo|picture|media|thumb|wp-caption", re.IGNORECASE)
+_CREDIT_CLASS_RE = re.compile(r"credit|copyright|source", re.IGNORECASE)
+_MAX_CAPTION_CHARS = 300
+_MAX_LEAD_IMAGES = 2
 _SKIP_IMG = re.compile(r"(?:^data:|\.svg(?:$|\?)|logo|icon|avatar|spacer|pixel|blank\.gif|gravatar)",
                        re.IGNORECASE)
 
@@ -199,27 +209,47 @@ class _Reader:
         self._link_chars = 0
         self._seen_images: set[str] = set()
         self._seen_captions: set[str] = set()
+        self._bold_chars = 0
+        self._after_br = False
+        self._label_candidates: set[int] = set()
 
     # -- inline text ---------------------------------------------------------------------
-    def _add(self, text: str | None, in_link: bool = False) -> None:
+    def _add(self, text: str | None, in_link: bool = False, in_bold: bool = False) -> None:
         if text:
             self._buf.append(text)
             if in_link:
                 self._link_chars += len(text.strip())
+            if in_bold:
+                self._bold_chars += len(text.strip())
 
-    def flush(self) -> None:
+    def flush(self, at_br: bool = False) -> None:
+        after_br, self._after_br = self._after_br, at_br
         if not self._buf:
             return
         text = collapse("".join(self._buf))
-        link_chars, self._buf, self._link_chars = self._link_chars, [], 0
+        link_chars, bold_chars = self._link_chars, self._bold_chars
+        self._buf, self._link_chars, self._bold_chars = [], 0, 0
         if not text or len(text) < 2:
             return
         if link_chars > 0.5 * len(text):
             return  # a link list or a read-also line
         if self._is_noise(text):
             return
-        self.content.paragraphs.append(text)
+        if _LABEL_RE.match(text) and (at_br or after_br or bold_chars >= 0.9 * len(text)):
+            self._label_candidates.add(len(self.content.blocks))
         self.content.blocks.append({"type": "paragraph", "text": text})
+
+    def finish(self) -> Content:
+        """Turn short labels between paragraphs into headings; fill the lists from the blocks."""
+        self.flush()
+        blocks = self.content.blocks
+        for i in sorted(self._label_candidates):
+            if 0 < i < len(blocks) - 1 and blocks[i - 1]["type"] == "paragraph" and \
+                    blocks[i + 1]["type"] == "paragraph" and i + 1 not in self._label_candidates:
+                blocks[i] = {"type": "heading", "text": blocks[i]["text"], "level": 3}
+        self.content.paragraphs = [b["text"] for b in blocks if b["type"] == "paragraph"]
+        self.content.headings = [b["text"] for b in blocks if b["type"] == "heading"]
+        return self.content
 
     def _is_noise(self, text: str) -> bool:
         if self.title and text.casefold() == self.title:
@@ -231,7 +261,7 @@ class _Reader:
         return False
 
     # -- structure -----------------------------------------------------------------------
-    def walk(self, el: etree._Element, in_link: bool = False) -> None:
+    def walk(self, el: etree._Element, in_link: bool = False, in_bold: bool = False) -> None:
         tag = el.tag
         if not isinstance(tag, str):
             return
@@ -246,21 +276,22 @@ class _Reader:
         if tag == "img":
             self._image(el, None, None)
             return
-        if tag in ("figcaption", "caption") or (_attrs(el) and "caption" in _attrs(el).lower()):
+        if _is_caption_el(el):
             self.flush()
             self._caption(collapse("".join(el.itertext())))
             return
         if tag == "br":
-            self.flush()
+            self.flush(at_br=True)
             return
         block = tag in BLOCK_TAGS
         if block:
             self.flush()
         link = in_link or tag == "a"
-        self._add(el.text, link)
+        bold = in_bold or tag in ("strong", "b")
+        self._add(el.text, link, bold)
         for child in el:
-            self.walk(child, link)
-            self._add(child.tail, link)
+            self.walk(child, link, bold)
+            self._add(child.tail, link, in_bold)
         if block:
             self.flush()
 
@@ -272,30 +303,25 @@ class _Reader:
             return
         if bp.BOILERPLATE_PHRASE_RE.match(text) or _link_density(el) > 0.8 and len(text) > 40:
             return
-        self.content.headings.append(text)
         self.content.blocks.append({"type": "heading", "text": text, "level": level})
 
     def _figure(self, el: etree._Element) -> None:
-        caption_el = next(
-            (c for c in el.iter() if c is not el and (
-                c.tag in ("figcaption", "caption")
-                or "caption" in _attrs(c).lower()
-            )),
-            None,
-        )
-        caption = collapse("".join(caption_el.itertext())) if caption_el is not None else None
-        credit = None
-        credit_el = next((c for c in el.iter() if c is not el and re.search(
-            r"credit|copyright|source|author", _attrs(c), re.IGNORECASE)), None)
-        if credit_el is not None and (caption_el is None or credit_el not in caption_el.iter()):
-            credit = collapse("".join(credit_el.itertext())) or None
         imgs = list(el.iter("img"))
+        caption, credit = _box_caption(el, imgs[-1] if imgs else None, self.title)
         if not imgs:
             if caption:
                 self._caption(caption)
             return
         for i, img in enumerate(imgs):
             self._image(img, caption if i == len(imgs) - 1 else None, credit)
+
+    def lead_images(self, images: list[etree._Element]) -> None:
+        """Images between the headline and the body (a lead photo and its caption)."""
+        for img in images[:_MAX_LEAD_IMAGES]:
+            box = _image_box(img)
+            caption, credit = _box_caption(box, img, self.title) if box is not None else (
+                img.get("caption") or img.get("data-caption"), None)
+            self._image(img, caption, credit)
 
     def _image(self, img: etree._Element, caption: str | None, credit: str | None) -> None:
         src = next((img.get(a) for a in _IMG_SRC_ATTRS if img.get(a)), None)
@@ -337,6 +363,52 @@ class _Reader:
             self.content.captions.append(caption)
 
 
+def _is_caption_el(el: etree._Element) -> bool:
+    if el.tag in ("figcaption", "caption"):
+        return True
+    attrs = _attrs(el)
+    return bool(attrs) and _CAPTION_CLASS_RE.search(attrs) is not None
+
+
+def _image_box(img: etree._Element) -> etree._Element | None:
+    """The small container of an image and its caption, up to three levels up."""
+    node = img.getparent()
+    for _ in range(3):
+        if node is None:
+            return None
+        if node.tag == "figure" or _IMAGE_BOX_RE.search(_attrs(node)) or any(
+            _is_caption_el(c) for c in node.iter() if c is not node
+        ):
+            return node if _text_len(node) <= _MAX_CAPTION_CHARS * 2 else None
+        node = node.getparent()
+    return None
+
+
+def _box_caption(
+    box: etree._Element, img: etree._Element | None, title: str | None
+) -> tuple[str | None, str | None]:
+    """Caption and credit of an image box: a caption element, the image's own caption
+    attribute, or else the short text the box holds beside the image."""
+    caption_el = next((c for c in box.iter() if c is not box and _is_caption_el(c)), None)
+    credit_el = next((c for c in box.iter() if c is not box and _CREDIT_CLASS_RE.search(_attrs(c))
+                      and (caption_el is None or c not in set(caption_el.iter()))), None)
+    credit = collapse("".join(credit_el.itertext())) if credit_el is not None else None
+    if caption_el is not None:
+        caption = "".join(caption_el.itertext())
+        if credit and credit_el in set(caption_el.iter()):
+            caption = caption.replace(credit, "")
+    elif img is not None and (img.get("caption") or img.get("data-caption")):
+        caption = img.get("caption") or img.get("data-caption")
+    else:
+        caption = "".join(box.itertext())
+        if credit:
+            caption = caption.replace(credit, "")
+        caption = collapse(caption)
+        if len(caption) > _MAX_CAPTION_CHARS or (title and caption.casefold() == title):
+            caption = None
+    return collapse(caption) if caption else None, credit or None
+
+
 def _clean_caption(text: str | None) -> str | None:
     if not text:
         return None
@@ -360,17 +432,53 @@ def _is_tiny(img: etree._Element) -> bool:
     return False
 
 
-def read_article(containers: list[etree._Element], url: str, title: str | None) -> Content:
+def _lead_region_images(
+    root: etree._Element, headline: etree._Element | None, first: etree._Element
+) -> list[etree._Element]:
+    """Images after the headline and before the body, in document order."""
+    if headline is None or headline.getroottree().getroot() is not root:
+        return []
+    found: list[etree._Element] = []
+    started = False
+    for el in root.iter():
+        if el is headline:
+            started = True
+        elif el is first:
+            break
+        elif started and el.tag == "img":
+            found.append(el)
+    else:
+        return []  # the body comes before the headline
+    return found
+
+
+def read_article(
+    containers: list[etree._Element], url: str, title: str | None,
+    lead_images: list[etree._Element] = (),
+) -> Content:
     reader = _Reader(url, title)
+    reader.lead_images(list(lead_images))
     for el in containers:
         reader.walk(el)
         reader.flush()
-    return reader.content
+    return reader.finish()
+
+
+def _headline(root: etree._Element, title: str | None) -> etree._Element | None:
+    if not title:
+        return None
+    wanted = collapse(title).casefold()
+    for h1 in root.iter("h1"):
+        if collapse("".join(h1.itertext())).casefold() == wanted:
+            return h1
+    return None
 
 
 def extract_content(root: etree._Element, url: str, title: str | None) -> Content:
+    headline = _headline(root, title)
     prune(root)
     containers, density = find_container(root)
-    content = read_article(containers, url, title)
+    lead = _lead_region_images(root, headline, containers[0]) if containers else []
+    content = read_article(containers, url, title, lead)
     content.link_density = density
     return content

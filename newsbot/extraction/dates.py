@@ -61,8 +61,16 @@ _MONTH_RE = re.compile(
     + r")(?![\u0621-\u064a])"
 )
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-# "10:30 م" is PM, "10:30 ص" is AM.
-_AMPM_RE = re.compile(r"(\d{1,2}:\d{2}(?::\d{2})?)\s*(ص|م)(?![\u0621-\u064a])")
+# "10:30 م" / "مساءً" is PM, "10:30 ص" / "صباحاً" is AM.
+_AMPM_RE = re.compile(
+    r"(\d{1,2}:\d{2}(?::\d{2})?)\s*(ص|م|صباحا|صباحاً|مساء|مساءً|مساءا)(?![\u0621-\u064a])"
+)
+# "24 نيسان / أبريل 2020": a month written twice, in two traditions.
+_DOUBLE_MONTH_RE = re.compile(r"([\u0621-\u064a]+(?: [\u0621-\u064a]+)?)\s*[/\\(-]\s*([\u0621-\u064a]+)\)?")
+_EGYPTIAN_MONTHS = frozenset(
+    ("يناير", "فبراير", "مارس", "أبريل", "ابريل", "إبريل", "مايو", "يونيو", "يوليو", "أغسطس",
+     "اغسطس", "سبتمبر", "أكتوبر", "اكتوبر", "نوفمبر", "ديسمبر")
+)
 _ISO_HINT = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
 
 
@@ -70,10 +78,31 @@ def _to_aware(value: dt.datetime, default_tz: dt.tzinfo) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=default_tz)
 
 
+_TASHKEEL_RE = re.compile(r"[\u064b-\u065f\u0670]")
+_MONTH_NAMES = "|".join(sorted(_EGYPTIAN_MONTHS | {"إبريل"}, key=len, reverse=True))
+_TIME = r"(?:\s*[-|,]?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?"
+# The date inside a longer line ("تم نشره الجمعة 24 أبريل 2020 09:22 PM").
+_EMBEDDED_DATE_RE = re.compile(
+    rf"\d{{1,2}}\s+(?:{_MONTH_NAMES})\s*,?\s*\d{{4}}{_TIME}"
+    rf"|(?:{_MONTH_NAMES})\s+\d{{1,2}}\s*,?\s*\d{{4}}{_TIME}"
+    rf"|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}{_TIME}"
+    rf"|\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{4}}{_TIME}"
+)
+
+
 def _normalise_arabic(raw: str) -> str:
-    text = raw.translate(_DIGITS).replace("،", " ").replace("ـ", "")
+    text = _TASHKEEL_RE.sub("", raw.translate(_DIGITS)).replace("،", " ").replace("ـ", "")
     text = _MONTH_RE.sub(lambda m: _MONTH_ALIASES[m.group(1)], text)
-    return _AMPM_RE.sub(lambda m: f"{m.group(1)} {'PM' if m.group(2) == 'م' else 'AM'}", text)
+    text = _DOUBLE_MONTH_RE.sub(_one_month, text)
+    return _AMPM_RE.sub(lambda m: f"{m.group(1)} {'AM' if m.group(2).startswith('ص') else 'PM'}",
+                        text)
+
+
+def _one_month(match: re.Match) -> str:
+    first, second = match.group(1), match.group(2)
+    if first in _EGYPTIAN_MONTHS and second in _EGYPTIAN_MONTHS:
+        return f"{second} "
+    return match.group(0)
 
 
 @lru_cache(maxsize=1)
@@ -112,6 +141,9 @@ def parse_date(
     }
     if now is not None:
         settings["RELATIVE_BASE"] = now.replace(tzinfo=None)
+    embedded = _EMBEDDED_DATE_RE.search(text)
+    if embedded:
+        text = embedded.group(0)
     parsed = _dateparser().parse(text, languages=["ar", "en"], settings=settings)
     if parsed is None:
         return None

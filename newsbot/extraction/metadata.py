@@ -205,6 +205,10 @@ def extract_metadata(tree: etree._Element, url: str) -> Metadata:
         md.title = h1
     elif raw_titles:
         md.title = strip_site_name(raw_titles[0], site_names) or None
+    if md.title and md.title in title_tag:
+        # What the <title> adds to the headline is the site's name.
+        rest = (p.strip(" -|–—»«·•:/") for p in title_tag.split(md.title))
+        site_names += [p for p in rest if len(p) > 2]
 
     md.description = collapse(
         _str(ld.get("description")) or meta.get("og:description") or meta.get("description") or ""
@@ -220,9 +224,10 @@ def extract_metadata(tree: etree._Element, url: str) -> Metadata:
     if not authors:
         authors = [a for a in (meta.get("author"), meta.get("article:author"),
                                meta.get("sailthru.author"), meta.get("parsely-author")) if a]
-    if not authors:
-        authors = [collapse("".join(e.itertext())) for e in xpaths.AUTHOR_NODES(tree)[:3]]
     md.authors = _clean_authors(authors, site_names)
+    if not md.authors:
+        nodes = [n for n in xpaths.AUTHOR_NODES(tree) if _is_leafish(n)][:3]
+        md.authors = _clean_authors([collapse("".join(n.itertext())) for n in nodes], site_names)
 
     md.published_raw = (
         _str(ld.get("datePublished"))
@@ -252,12 +257,25 @@ def extract_metadata(tree: etree._Element, url: str) -> Metadata:
     return md
 
 
+def _is_leafish(el: etree._Element) -> bool:
+    """A byline element holds a name, not a whole author box."""
+    text = collapse("".join(el.itertext()))
+    return 2 < len(text) <= 60
+
+
+_BYLINE_PREFIX = re.compile(
+    r"^(?:by|بقلم|كتبت|كتبه|كتب|تحرير|إعداد|اعداد|متابعة|تقرير|الكاتب|الكاتبة|المحرر)\s*[:：]?\s*",
+    re.IGNORECASE,
+)
+# "حسام أبو العلا - القاهرة": a dateline place after the name.
+_PLACE_SUFFIX = re.compile(r"\s+[-–—]\s+\S+(?:\s\S+)?$")
+
+
 def _clean_authors(names: list[str], site_names: list[str]) -> list[str]:
-    folded_sites = {s.casefold() for s in site_names}
+    folded_sites = {s.casefold().strip() for s in site_names}
     seen: dict[str, None] = {}
     for name in names:
-        name = collapse(name)
-        name = re.sub(r"^(?:by|بقلم|كتب|كتبت|تحرير|إعداد)\s*[:：]?\s*", "", name, flags=re.I)
+        name = _PLACE_SUFFIX.sub("", _BYLINE_PREFIX.sub("", collapse(name)))
         if (
             not name
             or name.startswith(("http://", "https://", "/"))

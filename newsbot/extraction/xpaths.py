@@ -13,21 +13,30 @@ H1 = X("//body//h1")
 CANONICAL = X('//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href')
 HTML_LANG = X("/html/@lang | /html/@xml:lang")
 ARTICLE_TAGS = X('//meta[@property="article:tag"]')
+# Bylines in the page: schema.org and rel markup, then class names that speak of an author.
 AUTHOR_NODES = X(
     '//*[@rel="author" or @itemprop="author"]'
-    ' | //*[contains(concat(" ", normalize-space(@class), " "), " author-name ")'
-    ' or contains(concat(" ", normalize-space(@class), " "), " byline ")]'
+    ' | //body//*[contains(translate(@class, "AUTHORWRIEBYL", "authorwriebyl"), "author")'
+    ' or contains(translate(@class, "AUTHORWRIEBYL", "authorwriebyl"), "writer")'
+    ' or contains(translate(@class, "AUTHORWRIEBYL", "authorwriebyl"), "writeby")'
+    ' or contains(translate(@class, "AUTHORWRIEBYL", "authorwriebyl"), "byline")'
+    ' or contains(translate(@class, "REPORT", "report"), "reporter")]'
 )
 TIME_PUBLISHED = X(
     '//*[@itemprop="datePublished"]/@content | //*[@itemprop="datePublished"]/@datetime'
     " | //time[@pubdate]/@datetime | //article//time/@datetime | //time/@datetime"
 )
 # Visible dates: elements whose class or id speak of a date.
+_LOWER = 'translate(@class, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")'
 DATE_NODES = X(
-    '//*[contains(translate(@class, "DATE", "date"), "date")'
-    ' or contains(translate(@class, "TIME", "time"), "time")'
-    ' or contains(translate(@id, "DATE", "date"), "date")]'
+    "//body//*["
+    + " or ".join(f'contains({_LOWER}, "{word}")' for word in ("date", "time", "publish",
+                                                                "created", "posted"))
+    + ' or contains(translate(@id, "DATE", "date"), "date")]'
 )
+# Short texts anywhere in the body, for a date written in prose.
+SHORT_TEXTS = X("//body//text()[string-length(normalize-space()) > 7]"
+                "[string-length(normalize-space()) < 120]")
 
 PUBLISHED_META = (
     "article:published_time",
