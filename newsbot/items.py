@@ -8,6 +8,7 @@ through itemadapter, and the page parsers build them without a crawler.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
 
@@ -59,6 +60,13 @@ class Article:
         """The paragraphs joined by blank lines."""
         return "\n\n".join(self.paragraphs) or None
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Article:
+        """An article from a mapping of its fields (extra keys such as ``body`` ignored)."""
+        if not data.get("url"):
+            raise ValueError("an article needs a url")
+        return cls(**{key: value for key, value in data.items() if key in _FIELD_NAMES})
+
     def to_dict(self) -> dict[str, Any]:
         """All fields, ``body`` included, as plain JSON-ready data."""
         data = asdict(self)
@@ -66,4 +74,5 @@ class Article:
         return data
 
 
+_FIELD_NAMES = frozenset(Article.__dataclass_fields__)
 FIELDS: tuple[str, ...] = (*Article.__dataclass_fields__, "body")
