@@ -103,40 +103,47 @@ def _run_spider(urls: list[str], overrides: dict[str, Any], progress: bool) -> d
     return crawler.stats.get_stats()
 
 
-def _print_stats(stats: dict[str, Any]) -> None:
+def _print_stats(stats: dict[str, Any], args: argparse.Namespace) -> None:
     keys = sorted(k for k in stats if k.startswith("newsbot/"))
     for key in keys:
         print(f"  {key}: {stats[key]}", file=sys.stderr)
+    if args.stats_json:
+        Path(args.stats_json).write_text(json.dumps(stats, default=str, indent=1), "utf-8")
 
 
-def _db_overrides(args: argparse.Namespace) -> dict[str, Any]:
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     if args.db:
         os.environ["NEWSBOT_DATABASE_URL"] = args.db
-    return {}
+    overrides: dict[str, Any] = {}
+    for pair in args.set or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"newsbot: -s takes NAME=VALUE, not {pair!r}")
+        overrides[key] = value
+    return overrides
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    overrides = _db_overrides(args)
-    overrides["LOG_LEVEL"] = args.log_level
+    overrides = {"LOG_LEVEL": args.log_level, **_overrides(args)}
     stats = _run_spider(args.urls, overrides, progress=not args.quiet)
-    _print_stats(stats)
+    _print_stats(stats, args)
     return 0 if stats.get("finish_reason") == "finished" else 1
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from newsbot.demo import SiteServer, seed_urls
 
-    overrides = _db_overrides(args)
-    overrides.update({
+    overrides = {
         "LOG_LEVEL": args.log_level,
         # The demo server answers in a millisecond; start AutoThrottle there, not at 1 s.
         "AUTOTHROTTLE_START_DELAY": 0.0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-    })
+        **_overrides(args),
+    }
     with SiteServer() as server:
         print(f"Serving the demo site at {server.base_url}/ and crawling it ...", file=sys.stderr)
         stats = _run_spider(seed_urls(server.base_url), overrides, progress=True)
-    _print_stats(stats)
+    _print_stats(stats, args)
     _print_stored(os.environ.get("NEWSBOT_DATABASE_URL") or _settings({})["NEWSBOT_DATABASE_URL"])
     return 0 if stats.get("finish_reason") == "finished" else 1
 
@@ -191,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--db", help="database URL (default: NEWSBOT_DATABASE_URL or "
                                     "sqlite:///data/newsbot.db)")
         p.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
+        p.add_argument("--stats-json", metavar="FILE", help="write the crawl's final stats here")
+        p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                       help="override a Scrapy or newsbot setting (repeatable)")
         p.set_defaults(func=func)
 
     p = sub.add_parser("normalize", help="normalise Arabic text from stdin to stdout")

@@ -33,7 +33,7 @@ BLOCK_TAGS = frozenset(
     }
 )
 _TEXT_BLOCK_TAGS = frozenset({"p", "pre", "td", "blockquote", "li", "dd", "div", "section",
-                              "article", "span", "font", "center"})
+                              "article", "span", "font", "center", "body", "main"})
 _PROTECTED_TAGS = frozenset({"html", "body", "main", "article"})
 _MIN_BLOCK_CHARS = 25
 _SENTENCE_PUNCT = re.compile(r"[.،,؛;!؟?:]")
@@ -142,9 +142,7 @@ def _score(root: etree._Element) -> dict[etree._Element, float]:
         if length < _MIN_BLOCK_CHARS:
             continue
         weight = length + 10 * len(_SENTENCE_PUNCT.findall(el.text or ""))
-        node, level = el.getparent(), 1
-        if el.tag in ("p", "pre", "blockquote"):
-            node, level = el, 0
+        node, level = el, 0
         while node is not None and level <= 4:
             share = weight if level <= 1 else weight / (level * 1.5)
             scores[node] = scores.get(node, 0.0) + share
@@ -162,7 +160,8 @@ def _link_density(el: etree._Element) -> float:
 
 def find_container(root: etree._Element) -> tuple[list[etree._Element], float]:
     """The element(s) holding the article body, in document order, and their link density."""
-    scores = _score(root)
+    body = root.find("body")
+    scores = _score(body if body is not None else root)
     if not scores:
         return [], 1.0
     ranked: list[tuple[float, etree._Element]] = []

@@ -16,11 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, ResponseDataLossError
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseFailed
 
 from newsbot import discovery
 from newsbot.extraction import ExtractionError, extract
@@ -95,7 +94,7 @@ class NewsSpider(scrapy.Spider):
         elif failure.check(IgnoreRequest):
             self._count("newsbot/skipped/ignored")
             logger.info("Skipped %s: %s", request.url, failure.getErrorMessage())
-        elif failure.check(ResponseFailed) and "DataLoss" in repr(failure.value.reasons):
+        elif failure.check(ResponseDataLossError):
             self._drop("truncated", request.url, "the response ended before its Content-Length")
         else:
             self._drop("download_error", request.url, failure.getErrorMessage())

@@ -1,0 +1,1 @@
+"""Spiders: discovery only; pages go to newsbot.extraction."""
