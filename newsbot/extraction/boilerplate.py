@@ -43,7 +43,7 @@ _NEGATIVE_TOKENS = (
     "author-bio|bio|rating|print|toolbar|follow|whatsapp|facebook|twitter|telegram|"
     "sronly|visuallyhidden|screenreadertext|offscreen|readmore|readalso|"
     "recommended|recommendations|morenews|also|ticker|marquee|"
-    "login|signup|search|weather|prayer|poll|video-list|playlist|gallery-nav|meta|postmeta"
+    "login|signup|search|weather|prayer|poll|video|embed|playlist|gallery-nav|meta|postmeta|byline"
 )
 NEGATIVE_RE = re.compile(rf"(?:^|[\s_-])(?:{_NEGATIVE_TOKENS})(?=$|[\s_-])", re.IGNORECASE)
 # Class names that mark the article body; an element matching both is kept.
@@ -77,6 +77,7 @@ _PHRASES = (
     r"(?:الوسوم|الكلمات\s*المفتاحية|كلمات\s*دالة|وسوم)\s*[:：]?",
     r"(?:التعليقات|تعليقات|أضف\s*تعليق|اترك\s*تعليقا|اترك\s*تعليقاً|اترك\s*ردا|اترك\s*رداً)",
     r"(?:read\s+(?:also|more)|related\s+(?:articles|posts|stories)|most\s+read|skip\s+to\s+content)",
+    r"(?:إعلان|اعلان|advertisement|sponsored)\W*$",  # an ad slot's label
 )
 BOILERPLATE_PHRASE_RE = re.compile(r"^\W{0,3}(?:" + "|".join(_PHRASES) + ")", re.IGNORECASE)
 # A block that starts like this and is short is a read-also line or a section label.
@@ -87,6 +88,12 @@ CAPTION_LABEL_RE = re.compile(
     r"^(?:التعليق\s*على\s*الصورة|تعليق\s*الصورة|الصورة)\s*[،,:]\s*", re.IGNORECASE
 )
 CREDIT_LABEL_RE = re.compile(r"^(?:صدر|مصدر)\s*الصورة\s*[،,:]\s*|^(?:photo|image)\s*:\s*", re.I)
+# "مازن الأحمد - نُشر: 17 مارس 2025 - 06:10 آخر تحديث: ...": a byline and date line.
+DATELINE_RE = re.compile(
+    r"(?:نُشر|نشر|تاريخ النشر|آخر تحديث|تم التحديث|published|updated)\s*(?:في|on)?\s*[:：]?\s*"
+    r"[^.!؟?]{0,40}?(?:\d{4}|\d{1,2}:\d{2})",
+    re.IGNORECASE,
+)
 BYLINE_RE = re.compile(
     r"^(?:كتب|كتبت|كتبه|بقلم|تحرير|إعداد|اعداد|متابعة|تقرير|ترجمة)\s*[:：]?\s*\S.{0,50}$"
 )

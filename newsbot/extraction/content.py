@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from newsbot.extraction import boilerplate as bp
+from newsbot.extraction import xpaths
 from newsbot.extraction.textutil import collapse
 from newsbot.items import Block, Image
 
@@ -104,6 +105,9 @@ def prune(root: etree._Element) -> None:
         if tag in _PROTECTED_TAGS:
             continue
         attrs = _attrs(el)
+        labelled_by = el.get("aria-labelledby")
+        if labelled_by:
+            attrs = f"{attrs} {labelled_by}"
         style = el.get("style")
         if (style and bp.HIDDEN_STYLE_RE.search(style)) or el.get("hidden") is not None or (
             attrs and bp.SCREEN_READER_RE.search(attrs)
@@ -257,6 +261,8 @@ class _Reader:
             return True
         if len(text) <= 60 and (bp.BYLINE_RE.match(text) or _DATE_LINE.match(text)):
             return True
+        if len(text) <= 150 and bp.DATELINE_RE.search(text):
+            return True
         return False
 
     # -- structure -----------------------------------------------------------------------
@@ -300,8 +306,8 @@ class _Reader:
             return
         if self.title and text.casefold() == self.title:
             return
-        if bp.BOILERPLATE_PHRASE_RE.match(text) or _link_density(el) > 0.8 and len(text) > 40:
-            return
+        if bp.BOILERPLATE_PHRASE_RE.match(text) or _link_density(el) > 0.8:
+            return  # a section label, or a teaser headline linking elsewhere
         self.content.blocks.append({"type": "heading", "text": text, "level": level})
 
     def _figure(self, el: etree._Element) -> None:
@@ -333,10 +339,16 @@ class _Reader:
         if _SKIP_IMG.search(src) or _is_tiny(img):
             return
         src = urljoin(self.url, src)
+        caption = _clean_caption(caption)
         if src in self._seen_images:
+            # The same picture again (a lead photo repeated in a gallery): keep its caption.
+            earlier = next(i for i in self.content.images if i["src"] == src)
+            if caption and earlier["caption"] is None:
+                earlier["caption"] = caption
+                next(b for b in self.content.blocks if b.get("src") == src)["caption"] = caption
+                self._remember_caption(caption)
             return
         self._seen_images.add(src)
-        caption = _clean_caption(caption)
         if credit:
             credit = bp.CREDIT_LABEL_RE.sub("", credit) or None
         alt = collapse(img.get("alt") or "") or None
@@ -470,7 +482,7 @@ def _headline(root: etree._Element, title: str | None) -> etree._Element | None:
     for h1 in root.iter("h1"):
         if collapse("".join(h1.itertext())).casefold() == wanted:
             return h1
-    return None
+    return next(iter(xpaths.ELEMENT_WITH_TEXT(root, t=collapse(title))), None)
 
 
 def extract_content(root: etree._Element, url: str, title: str | None) -> Content:

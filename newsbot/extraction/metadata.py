@@ -167,6 +167,14 @@ def _first_h1_matching(tree: etree._Element, titles: list[str], site_names: list
     return None
 
 
+def _part_shown_in_body(tree: etree._Element, title: str) -> str | None:
+    """The part of a "site - headline" title that the page shows on its own (in a title cell)."""
+    parts = sorted((p.strip() for p in _TITLE_SEPARATORS.split(title)), key=len, reverse=True)
+    if len(parts) < 2:
+        return None
+    return next((p for p in parts if len(p) >= 8 and xpaths.ELEMENT_WITH_TEXT(tree, t=p)), None)
+
+
 def _host_names(url: str) -> list[str]:
     host = urlsplit(url).hostname or ""
     host = host.removeprefix("www.")
@@ -204,7 +212,8 @@ def extract_metadata(tree: etree._Element, url: str) -> Metadata:
     if h1:
         md.title = h1
     elif raw_titles:
-        md.title = strip_site_name(raw_titles[0], site_names) or None
+        md.title = _part_shown_in_body(tree, raw_titles[0]) or strip_site_name(
+            raw_titles[0], site_names) or None
     if md.title and md.title in title_tag:
         # What the <title> adds to the headline is the site's name.
         rest = (p.strip(" -|–—»«·•:/") for p in title_tag.split(md.title))
@@ -264,9 +273,13 @@ def _is_leafish(el: etree._Element) -> bool:
 
 
 _BYLINE_PREFIX = re.compile(
-    r"^(?:by|بقلم|كتبت|كتبه|كتب|تحرير|إعداد|اعداد|متابعة|تقرير|الكاتب|الكاتبة|المحرر)\s*[:：]?\s*",
+    r"^(?:by|بقلم|بواسطة|كتبت|كتبه|كتب|تحرير|إعداد|اعداد|متابعة|تقرير|الكاتب|الكاتبة)\s*[:：]?\s*",
     re.IGNORECASE,
 )
+# A desk, not a person: "المحرر الاقتصادي", "محرر الموقع", "فريق التحرير".
+_DESK = re.compile(r"^(?:ال)?محرر(?:\s|$)|^فريق\s+التحرير|^(?:staff|editorial|newsroom)\b", re.I)
+# What follows a name in a byline box: a date, a time, a separator.
+_AFTER_NAME = re.compile(r"\s*(?:[|،,]|\d|[٠-٩]).*$")
 # "حسام أبو العلا - القاهرة": a dateline place after the name.
 _PLACE_SUFFIX = re.compile(r"\s+[-–—]\s+\S+(?:\s\S+)?$")
 
@@ -275,12 +288,13 @@ def _clean_authors(names: list[str], site_names: list[str]) -> list[str]:
     folded_sites = {s.casefold().strip() for s in site_names}
     seen: dict[str, None] = {}
     for name in names:
-        name = _PLACE_SUFFIX.sub("", _BYLINE_PREFIX.sub("", collapse(name)))
+        name = _PLACE_SUFFIX.sub("", _AFTER_NAME.sub("", _BYLINE_PREFIX.sub("", collapse(name))))
         if (
             not name
             or name.startswith(("http://", "https://", "/"))
             or len(name) > 80
             or name.casefold() in folded_sites
+            or _DESK.match(name)
         ):
             continue
         seen.setdefault(name, None)

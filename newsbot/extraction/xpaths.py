@@ -10,6 +10,7 @@ JSONLD = X('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'
 META = X("//meta[@content]")
 TITLE = X("//head/title//text() | (//title)[1]//text()")
 H1 = X("//body//h1")
+ELEMENT_WITH_TEXT = X("//body//*[normalize-space(.)=$t]")
 CANONICAL = X('//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href')
 HTML_LANG = X("/html/@lang | /html/@xml:lang")
 ARTICLE_TAGS = X('//meta[@property="article:tag"]')
