@@ -20,7 +20,7 @@ def _fetch(url: str, timeout: float = 30.0) -> tuple[bytes, str | None, str]:
     from newsbot.settings import USER_AGENT
 
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http only)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.read(), response.headers.get("Content-Type"), response.geturl()
 
 
@@ -138,6 +138,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # The demo server answers in a millisecond; start AutoThrottle there, not at 1 s.
         "AUTOTHROTTLE_START_DELAY": 0.0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+        # The demo site's dates without an offset are in its own zone.
+        "NEWSBOT_DEFAULT_TIMEZONE": "Asia/Riyadh",
         **_overrides(args),
     }
     with SiteServer() as server:
@@ -159,9 +161,9 @@ def _print_stored(database_url: str) -> None:
     with Session(engine) as session:
         rows = session.execute(select(Article).order_by(Article.published_at)).scalars().all()
         print(f"\n{len(rows)} articles in {database_url}\n")
-        print(f"{'published':<17} {'H':>2} {'P':>3} {'C':>2}  title")
+        print(f"{'published (UTC)':<17} {'H':>2} {'P':>3} {'C':>2}  title")
         for row in rows:
-            date = row.published_at.strftime("%Y-%m-%d %H:%M") if row.published_at else "-"
+            date = f"{row.published_at:%Y-%m-%d %H:%M}" if row.published_at else "-"
             print(f"{date:<17} {len(row.headings or []):>2} {len(row.paragraphs or []):>3} "
                   f"{len(row.captions or []):>2}  {row.title}")
     engine.dispose()

@@ -15,11 +15,13 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import feedparser
 from lxml import etree
 
-_XML_HEAD = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<([\w:]+)", re.S)
+_XML_HEAD = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<([\w:]+)", re.S
+)
 _NON_ARTICLE_PATH = re.compile(
     r"/(?:tags?|category|categories|section|sections|author|authors|writer|page|search|login|"
     r"register|signup|account|feed|rss|comments?|wp-admin|wp-login|wp-content|wp-json|cdn-cgi|"
-    r"video|videos|gallery|photos|live|contact|about|privacy|terms|advertise)(?:/|$)",
+    r"video|videos|gallery|photos|live|contact|about|privacy|terms|advertise)(?:/|\.\w{3,5}$|$)",
     re.IGNORECASE,
 )
 _FILE_EXT = re.compile(
@@ -46,11 +48,10 @@ def sniff(body: bytes, content_type: str | None, url: str) -> str:
         return "sitemap"
     if root in ("rss", "feed", "rdf:rdf", "rdf"):
         return "feed"
-    if mime in ("text/html", "application/xhtml+xml") or root == "html" or b"<html" in body[:4096].lower():
+    # HTML, or nothing declared: the page parser decides (and names empty pages).
+    if not mime or mime in ("text/html", "application/xhtml+xml", "text/plain") or root == "html":
         return "html"
-    if not mime and not body.strip():
-        return "other"
-    return "html" if not mime else "other"
+    return "other"
 
 
 def _root_tag(body: bytes) -> str | None:

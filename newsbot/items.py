@@ -7,8 +7,8 @@ through itemadapter, and the page parsers build them without a crawler.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypedDict
 
 

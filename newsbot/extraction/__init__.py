@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from newsbot.extraction import xpaths
 from newsbot.extraction.content import extract_content
 from newsbot.extraction.dates import iso, parse_date
 from newsbot.extraction.decode import decode_html
 from newsbot.extraction.language import detect_language
 from newsbot.extraction.metadata import Metadata, extract_metadata
-from newsbot.extraction import xpaths
 from newsbot.extraction.textutil import collapse
 from newsbot.items import Article
 
@@ -86,7 +86,7 @@ def extract(
     mime = (content_type or "").split(";")[0].strip().lower()
     if mime and mime not in _HTML_TYPES:
         raise ExtractionError("not_html", f"not an HTML page: {mime}")
-    if not html or not (html.strip() if isinstance(html, str) else html.strip()):
+    if not html or not html.strip():
         raise ExtractionError("empty", "the page is empty")
     text, _encoding = decode_html(html, content_type)
     if "<" not in text[:2048] and not mime:

@@ -53,8 +53,9 @@ _IMAGE_BOX_RE = re.compile(r"figure|image|img|photo|picture|media|thumb|wp-capti
 _CREDIT_CLASS_RE = re.compile(r"credit|copyright|source", re.IGNORECASE)
 _MAX_CAPTION_CHARS = 300
 _MAX_LEAD_IMAGES = 2
-_SKIP_IMG = re.compile(r"(?:^data:|\.svg(?:$|\?)|logo|icon|avatar|spacer|pixel|blank\.gif|gravatar)",
-                       re.IGNORECASE)
+_SKIP_IMG = re.compile(
+    r"(?:^data:|\.svg(?:$|\?)|logo|icon|avatar|spacer|pixel|blank\.gif|gravatar)", re.IGNORECASE
+)
 
 
 @dataclass(slots=True)
@@ -132,9 +133,8 @@ def _is_text_block(el: etree._Element) -> int:
     """Length of the running text an element holds directly (its own text and inline children)."""
     parts = [el.text or ""]
     for child in el:
-        if child.tag not in BLOCK_TAGS and child.tag not in HEADINGS:
-            if child.tag != "a":
-                parts.append("".join(child.itertext()))
+        if child.tag not in BLOCK_TAGS and child.tag not in HEADINGS and child.tag != "a":
+            parts.append("".join(child.itertext()))
         parts.append(child.tail or "")
     return len(collapse("".join(parts)))
 
@@ -261,9 +261,7 @@ class _Reader:
             return True
         if len(text) <= 60 and (bp.BYLINE_RE.match(text) or _DATE_LINE.match(text)):
             return True
-        if len(text) <= 150 and bp.DATELINE_RE.search(text):
-            return True
-        return False
+        return len(text) <= 150 and bp.DATELINE_RE.search(text) is not None
 
     # -- structure -----------------------------------------------------------------------
     def walk(self, el: etree._Element, in_link: bool = False, in_bold: bool = False) -> None:

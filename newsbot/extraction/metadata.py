@@ -124,7 +124,8 @@ def _jsonld_objects(tree: etree._Element) -> tuple[dict | None, list[dict]]:
             objects.extend(_walk_jsonld(data))
     article = next((o for o in objects if _types(o) & _ARTICLE_TYPES), None)
     if article is None:
-        article = next((o for o in objects if _types(o) & _PAGE_TYPES and o.get("datePublished")), None)
+        dated_pages = (o for o in objects if _types(o) & _PAGE_TYPES and o.get("datePublished"))
+        article = next(dated_pages, None)
     return article, objects
 
 
@@ -156,7 +157,9 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
     return title
 
 
-def _first_h1_matching(tree: etree._Element, titles: list[str], site_names: list[str]) -> str | None:
+def _first_h1_matching(
+    tree: etree._Element, titles: list[str], site_names: list[str]
+) -> str | None:
     folded_sites = {s.casefold() for s in site_names if s}
     for h1 in xpaths.H1(tree)[:5]:
         text = collapse("".join(h1.itertext()))
@@ -223,7 +226,9 @@ def extract_metadata(tree: etree._Element, url: str) -> Metadata:
         _str(ld.get("description")) or meta.get("og:description") or meta.get("description") or ""
     ) or None
 
-    canonical = next(iter(xpaths.CANONICAL(tree)), None) or meta.get("og:url") or _str(ld.get("url"))
+    canonical = (
+        next(iter(xpaths.CANONICAL(tree)), None) or meta.get("og:url") or _str(ld.get("url"))
+    )
     if canonical:
         canonical = urljoin(url, canonical.strip())
         if urlsplit(canonical).scheme in ("http", "https"):
@@ -258,7 +263,7 @@ def extract_metadata(tree: etree._Element, url: str) -> Metadata:
     ]
     md.image = _str(ld.get("image")) or meta.get("og:image")
     og_type = meta.get("og:type", "").lower()
-    md.is_article = article is not None and bool(_types(article) & _ARTICLE_TYPES) or og_type in (
+    md.is_article = (article is not None and bool(_types(article) & _ARTICLE_TYPES)) or og_type in (
         "article",
         "news",
         "article:news",

@@ -35,7 +35,9 @@ class NewsSpider(scrapy.Spider):
     def __init__(self, url: str | None = None, follow: str = "auto", *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if not url:
-            raise ValueError("news spider: give the URL to crawl, e.g. scrapy crawl news -a url=URL")
+            raise ValueError(
+                "news spider: give the URL to crawl, e.g. scrapy crawl news -a url=URL"
+            )
         self.seed_urls = [u for u in re.split(r"[\s,]+", url) if u]
         bad = [u for u in self.seed_urls if not u.startswith(("http://", "https://", "file://"))]
         if bad:
