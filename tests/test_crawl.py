@@ -152,3 +152,14 @@ def test_bad_pages_are_counted_drops_not_crashes(site, tmp_path, database_url):
         assert f"({reason})" in stats["_log"]
     assert stats["finish_reason"] == "finished"
     assert len(rows(database_url)) == 6
+
+
+def test_article_url_is_stored_without_following_its_links(site, tmp_path, database_url):
+    """Given one article URL, the spider stores that article and fetches nothing else."""
+    path = _article_path("elbaladtv_1806793639")
+    with SiteServer(site) as server:
+        stats = crawl([f"{server.base_url}{path}"], database_url, tmp_path)
+        fetched = set(server.requests)
+    assert fetched == {"/robots.txt", path}
+    assert stats["newsbot/stored/new"] == 1
+    assert [row.title for row in rows(database_url)] == [GOLD["elbaladtv_1806793639"]["title"]]
