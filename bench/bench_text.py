@@ -5,10 +5,11 @@ Run:  .venv/bin/python bench/bench_text.py [--mb 10] [--repeat 3]
 Single core (one process, one thread).  The text is generated deterministically (fixed
 seed) from a built-in word list: mostly unvocalised prose, with some digits (Western and
 Arabic-Indic), Latin names, punctuation and quotes, a few diacritics, meaningful and
-decorative tatweel, filter-dodging breaks, NBSP, ZWNJ, bidi marks and the odd
-presentation-form ligature.  Each function runs on ~500-character paragraphs (as the
-pipeline calls it) and on the whole text as one string.  MB/s counts UTF-8 bytes of
-input, MB = 10**6 bytes; the best of --repeat runs is printed.  pyarabic's
+decorative tatweel, filter-dodging breaks, NBSP, ZWNJ, bidi marks, decomposed hamza and
+the odd presentation-form ligature.  Each function runs on ~500-character paragraphs
+(as the pipeline calls it) and on the whole text as one string, for the news text, the
+same text without diacritics, and ASCII-only text of the same size.  MB/s counts UTF-8
+bytes of input (MB = 10**6 bytes); the best of --repeat runs is printed.  pyarabic's
 strip_tashkeel is timed for comparison.  Figures are printed, never asserted.
 """
 
@@ -22,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pyarabic import araby  # noqa: E402
+from pyarabic import araby
 
-from newsbot.text import clean, search_key  # noqa: E402
+from newsbot.text import clean, search_key
 
 SEED = 20240601
 
-WORDS = """
+_WORD_LIST = """
 قال أعلن أكد أشار أضاف أوضح كشف نفى رحب دعا طالب حذر شدد اعتبر
 الرئيس الوزير الحكومة البرلمان المجلس الوزارة الجيش الشرطة المتحدث الرسمي
 وزير الخارجية رئيس الوزراء الأمين العام الأمم المتحدة مجلس الأمن الاتحاد الأوروبي
@@ -49,12 +50,22 @@ WORDS = """
 مسؤول مسؤولون مصدر مصادر شخص أشخاص قتيل جريح مصاب ضحايا المدنيين العسكريين
 بحث ناقش استقبل زار وصل غادر التقى اجتمع وقع أبرم افتتح أطلق نظم شارك
 مستشفى على إلى حتى متى لدى مبنى معنى مستوى مدى سوى موسى عيسى مصطفى
-""".split()
+"""
+WORDS = _WORD_LIST.split()
 
-LATIN = "CNN BBC Reuters AFP Google Microsoft OPEC NATO UNICEF Biden Macron COVID-19 iPhone".split()
+_LATIN_LIST = "CNN BBC Reuters AFP Google Microsoft OPEC NATO UNICEF Biden Macron COVID-19 iPhone"
+LATIN = _LATIN_LIST.split()
 DIACRITIC_WORDS = ["أيضاً", "جدّاً", "شكراً", "مُؤتمر", "عَلَى", "الْعَرَبِيَّةُ", "فَوْراً", "إنَّ"]
-TATWEEL_WORDS = ["الـ 900", "1445هـ", "الـــعربية", "دمشق ـ سانا", "الـ-19", "الجـ.رائم", "قـ.ـتل",
-                 "مبـــروك"]
+TATWEEL_WORDS = [
+    "الـ 900",
+    "1445هـ",
+    "الـــعربية",
+    "دمشق ـ سانا",
+    "الـ-19",
+    "الجـ.رائم",
+    "قـ.ـتل",
+    "مبـــروك",
+]
 PUNCT_END = [".", ".", ".", "،", ":", "!", "؟"]
 RARE = ["\u00a0", "\u200c", "\u200f", "\ufefb", "\ufef7", "\u200b", "\u2009", "\u0627\u0654"]
 
@@ -119,36 +130,46 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     paras = make_corpus(args.mb)
+    # The same text without diacritics, and an ASCII-only text of the same byte size.
+    bare = [araby.strip_tashkeel(p) for p in paras]
+    ascii_whole = "".join(c if c.isascii() else "x" for c in "\n\n".join(paras))
+    ascii_whole = ascii_whole[: len("\n\n".join(paras).encode("utf-8"))]
+    ascii_paras = [ascii_whole[i : i + 900] for i in range(0, len(ascii_whole), 900)]
+    corpora = {"news": paras, "no diacritics": bare, "ASCII only": ascii_paras}
     whole = "\n\n".join(paras)
-    nbytes = len(whole.encode("utf-8"))
-    ascii_whole = "".join(c if c.isascii() else "x" for c in whole[: len(whole) // 2])
-    ascii_paras = [ascii_whole[i:i + 500] for i in range(0, len(ascii_whole), 500)]
-    print(f"corpus: {len(paras)} paragraphs, {len(whole):,} chars, {nbytes / 1e6:.2f} MB UTF-8; "
-          f"Python {sys.version.split()[0]}, single core, best of {args.repeat}")
-
-    def rate(nb: int, seconds: float) -> str:
-        return f"{nb / seconds / 1e6:8.1f} MB/s"
-
-    cleaned = [clean(p) for p in paras]
-    cleaned_whole = clean(whole)
+    print(
+        f"corpus: {len(paras)} paragraphs of ~500 chars, {len(whole):,} chars, "
+        f"{len(whole.encode('utf-8')) / 1e6:.2f} MB UTF-8; Python {sys.version.split()[0]}, "
+        f"one process, best of {args.repeat}; MB/s of UTF-8 input"
+    )
     rows = [
-        ("clean", lambda: [clean(p) for p in paras], lambda: clean(whole)),
-        ("search_key", lambda: [search_key(p) for p in paras], lambda: search_key(whole)),
-        ("pyarabic strip_tashkeel", lambda: [araby.strip_tashkeel(p) for p in paras],
-         lambda: araby.strip_tashkeel(whole)),
+        ("clean", clean, "news"),
+        ("search_key", search_key, "news"),
+        ("pyarabic strip_tashkeel", araby.strip_tashkeel, "news"),
+        ("clean", clean, "no diacritics"),
+        ("search_key", search_key, "no diacritics"),
+        ("pyarabic strip_tashkeel", araby.strip_tashkeel, "no diacritics"),
+        ("clean", clean, "ASCII only"),
+        ("search_key", search_key, "ASCII only"),
     ]
-    print(f"{'function':28s} {'per paragraph':>14s} {'whole string':>14s}")
-    for name, per_para, one_string in rows:
-        print(f"{name:28s} {rate(nbytes, best_of(args.repeat, per_para)):>14s} "
-              f"{rate(nbytes, best_of(args.repeat, one_string)):>14s}")
-    nascii = len(ascii_whole)
-    print(f"{'clean (ASCII-only text)':28s} "
-          f"{rate(nascii, best_of(args.repeat, lambda: [clean(p) for p in ascii_paras])):>14s} "
-          f"{rate(nascii, best_of(args.repeat, lambda: clean(ascii_whole))):>14s}")
-    changed = sum(c != p for c, p in zip(cleaned, paras))
-    same = cleaned_whole == "\n\n".join(cleaned)
-    print(f"clean changed {changed}/{len(paras)} paragraphs; the whole-string result "
-          f"{'equals' if same else 'differs from'} the per-paragraph results joined")
+    print(f"{'function':25s} {'text':14s} {'per paragraph':>14s} {'whole string':>14s}")
+    for name, fn, corpus in rows:
+        chunks = corpora[corpus]
+        one = "\n\n".join(chunks)
+        nbytes = len(one.encode("utf-8"))
+        per_para = best_of(args.repeat, lambda fn=fn, chunks=chunks: [fn(c) for c in chunks])
+        whole_s = best_of(args.repeat, lambda fn=fn, one=one: fn(one))
+        print(
+            f"{name:25s} {corpus:14s} {nbytes / per_para / 1e6:9.1f} MB/s "
+            f"{nbytes / whole_s / 1e6:9.1f} MB/s"
+        )
+    cleaned = [clean(p) for p in paras]
+    changed = sum(c != p for c, p in zip(cleaned, paras, strict=True))
+    same = clean(whole) == "\n\n".join(cleaned)
+    print(
+        f"clean changed {changed}/{len(paras)} news paragraphs; the whole-string result "
+        f"{'equals' if same else 'DIFFERS FROM'} the per-paragraph results joined"
+    )
     return 0
 
 
