@@ -97,3 +97,29 @@ DATELINE_RE = re.compile(
 BYLINE_RE = re.compile(
     r"^(?:كتب|كتبت|كتبه|بقلم|تحرير|إعداد|اعداد|متابعة|تقرير|ترجمة)\s*[:：]?\s*\S.{0,50}$"
 )
+
+_DATE_WORDS = frozenset(
+    """
+    يناير فبراير مارس أبريل ابريل إبريل مايو يونيو يوليو أغسطس اغسطس سبتمبر أكتوبر اكتوبر نوفمبر
+    ديسمبر كانون الثاني الأول الاول شباط آذار اذار نيسان أيار ايار حزيران تموز آب اب أيلول ايلول
+    تشرين جانفي فيفري أفريل افريل ماي جوان جويلية أوت اوت يوليوز غشت شتنبر نونبر دجنبر
+    السبت الأحد الاحد الإثنين الاثنين الثلاثاء الأربعاء الاربعاء الخميس الجمعة
+    ص م صباحا صباحاً مساء مساءً مساءا في الساعة هـ ه بتوقيت غرينتش مكة
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+    saturday sunday am pm gmt utc at
+    """.split()
+)
+_YEAR = re.compile(r"(?:19|20)\d\d|[١۱][٩۹][٠-٩۰-۹]{2}|[٢۲][٠۰][٠-٩۰-۹]{2}")
+_DATE_TOKEN_STRIP = "0123456789٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹/:.,،-–|()"
+
+
+def is_date_line(text: str) -> bool:
+    """A line that is only a date ("الأحد 9 مارس 2025 - 10:30"), not a sentence with a year."""
+    if len(text) > 80 or not _YEAR.search(text):
+        return False
+    for token in text.lower().split():
+        word = token.strip(_DATE_TOKEN_STRIP)
+        if word and word not in _DATE_WORDS:
+            return False
+    return True

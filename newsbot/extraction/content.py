@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -38,9 +39,6 @@ _TEXT_BLOCK_TAGS = frozenset({"p", "pre", "td", "blockquote", "li", "dd", "div",
 _PROTECTED_TAGS = frozenset({"html", "body", "main", "article"})
 _MIN_BLOCK_CHARS = 25
 _SENTENCE_PUNCT = re.compile(r"[.،,؛;!؟?:]")
-_DATE_LINE = re.compile(
-    r"^[\s\d٠-٩/:.,،\-–|]*(?:(?:\S+\s*){0,6})\d{4}[\s\d٠-٩/:.,،\-–|صمAPMapm]*$"
-)
 # A short line without sentence punctuation: a sub-heading when set apart by <br> or in bold.
 _LABEL_RE = re.compile(r"^(?!\d)(?:\S+\s){0,5}\S+$(?<![.!؟?:،,;؛…)»\"'])")
 _SRCSET_FIRST = re.compile(r"^\s*(\S+)")
@@ -68,6 +66,22 @@ class Content:
     link_density: float = 0.0  # of the chosen container
 
 
+_SCREEN_READER, _POSITIVE, _NEGATIVE = "screen-reader", "positive", "negative"
+_MAX_LABEL_CHARS = 60
+
+
+@lru_cache(maxsize=4096)
+def _classify(attrs: str) -> str | None:
+    """What a class/id value says of its element (pages repeat the same few values)."""
+    if bp.SCREEN_READER_RE.search(attrs):
+        return _SCREEN_READER
+    if bp.POSITIVE_RE.search(attrs):
+        return _POSITIVE
+    if bp.NEGATIVE_RE.search(attrs):
+        return _NEGATIVE
+    return None
+
+
 def _attrs(el: etree._Element) -> str:
     cls, ident = el.get("class"), el.get("id")
     if cls and ident:
@@ -75,8 +89,12 @@ def _attrs(el: etree._Element) -> str:
     return cls or ident or ""
 
 
+_TEXT_LEN = etree.XPath("string-length(normalize-space(.))")
+
+
 def _text_len(el: etree._Element) -> int:
-    return len(collapse("".join(el.itertext())))
+    """Length of an element's text with white space collapsed (computed in libxml2)."""
+    return int(_TEXT_LEN(el))
 
 
 def _remove(el: etree._Element) -> None:
@@ -111,14 +129,15 @@ def prune(root: etree._Element) -> None:
             attrs = f"{attrs} {labelled_by}"
         style = el.get("style")
         if (style and bp.HIDDEN_STYLE_RE.search(style)) or el.get("hidden") is not None or (
-            attrs and bp.SCREEN_READER_RE.search(attrs)
+            attrs and _classify(attrs) is _SCREEN_READER
         ):
             doomed.append(el)
             continue
         furniture = tag in bp.FURNITURE_TAGS
-        if not furniture and not (attrs and bp.NEGATIVE_RE.search(attrs)):
+        kind = _classify(attrs) if attrs else None
+        if not furniture and kind is not _NEGATIVE:
             continue
-        if attrs and bp.POSITIVE_RE.search(attrs):
+        if kind is _POSITIVE:
             continue
         if el.find('.//*[@itemprop="articleBody"]') is not None:
             continue
@@ -174,9 +193,10 @@ def find_container(root: etree._Element) -> tuple[list[etree._Element], float]:
             continue
         attrs = _attrs(el)
         if attrs:
-            if bp.POSITIVE_RE.search(attrs):
+            kind = _classify(attrs)
+            if kind is _POSITIVE:
                 score *= 1.25
-            elif bp.NEGATIVE_RE.search(attrs):
+            elif kind is _NEGATIVE:
                 score *= 0.5
         ranked.append((score, el))
     if not ranked:
@@ -238,7 +258,9 @@ class _Reader:
             return  # a link list or a read-also line
         if self._is_noise(text):
             return
-        if _LABEL_RE.match(text) and (at_br or after_br or bold_chars >= 0.9 * len(text)):
+        if len(text) <= _MAX_LABEL_CHARS and _LABEL_RE.match(text) and (
+            at_br or after_br or bold_chars >= 0.9 * len(text)
+        ):
             self._label_candidates.add(len(self.content.blocks))
         self.content.blocks.append({"type": "paragraph", "text": text})
 
@@ -259,7 +281,7 @@ class _Reader:
             return True
         if len(text) <= bp.MAX_LABEL_CHARS * 2 and bp.BOILERPLATE_PHRASE_RE.match(text):
             return True
-        if len(text) <= 60 and (bp.BYLINE_RE.match(text) or _DATE_LINE.match(text)):
+        if len(text) <= 60 and (bp.BYLINE_RE.match(text) or bp.is_date_line(text)):
             return True
         return len(text) <= 150 and bp.DATELINE_RE.search(text) is not None
 

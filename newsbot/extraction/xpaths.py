@@ -14,26 +14,28 @@ ELEMENT_WITH_TEXT = X("//body//*[normalize-space(.)=$t]")
 CANONICAL = X('//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href')
 HTML_LANG = X("/html/@lang | /html/@xml:lang")
 ARTICLE_TAGS = X('//meta[@property="article:tag"]')
+
+
+def _class_contains(*words: str) -> str:
+    """An XPath test on @class for each word, as written and capitalised (no translate():
+    it costs a string copy per element)."""
+    variants = {v for w in words for v in (w, w.capitalize(), w.upper())}
+    return " or ".join(f'contains(@class, "{v}")' for v in sorted(variants))
+
+
 # Bylines in the page: schema.org and rel markup, then class names that speak of an author.
 AUTHOR_NODES = X(
     '//*[@rel="author" or @itemprop="author"]'
-    ' | //body//*[contains(translate(@class, "AUTHORWRIEBYL", "authorwriebyl"), "author")'
-    ' or contains(translate(@class, "AUTHORWRIEBYL", "authorwriebyl"), "writer")'
-    ' or contains(translate(@class, "AUTHORWRIEBYL", "authorwriebyl"), "writeby")'
-    ' or contains(translate(@class, "AUTHORWRIEBYL", "authorwriebyl"), "byline")'
-    ' or contains(translate(@class, "REPORT", "report"), "reporter")]'
+    f' | //body//*[@class][{_class_contains("author", "writer", "writeBy", "byline", "reporter")}]'
 )
 TIME_PUBLISHED = X(
     '//*[@itemprop="datePublished"]/@content | //*[@itemprop="datePublished"]/@datetime'
     " | //time[@pubdate]/@datetime | //article//time/@datetime | //time/@datetime"
 )
 # Visible dates: elements whose class or id speak of a date.
-_LOWER = 'translate(@class, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")'
 DATE_NODES = X(
-    "//body//*["
-    + " or ".join(f'contains({_LOWER}, "{word}")' for word in ("date", "time", "publish",
-                                                                "created", "posted"))
-    + ' or contains(translate(@id, "DATE", "date"), "date")]'
+    f'//body//*[@class][{_class_contains("date", "time", "publish", "created", "posted")}]'
+    ' | //body//*[@id][contains(@id, "date") or contains(@id, "Date")]'
 )
 # Short texts anywhere in the body, for a date written in prose.
 SHORT_TEXTS = X("//body//text()[string-length(normalize-space()) > 7]"
