@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from newsbot.extraction import xpaths
-from newsbot.extraction.content import extract_content
+from newsbot.extraction.content import body_chars, extract_content
 from newsbot.extraction.dates import iso, parse_date
 from newsbot.extraction.decode import decode_html
 from newsbot.extraction.language import detect_language
@@ -28,6 +28,8 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 # Below this much body text a page that does not say it is an article is not one.
 MIN_ARTICLE_CHARS = 300
 _MAX_LISTING_LINK_DENSITY = 0.35
+# A first pass that finds less body text than this is tried again, leniently.
+_RETRY_BELOW_CHARS = 600
 
 
 class ExtractionError(ValueError):
@@ -103,6 +105,12 @@ def extract(
     modified = parse_date(md.modified_raw, default_tz)
 
     content = extract_content(root, url, md.title)
+    if body_chars(content) < _RETRY_BELOW_CHARS:
+        # The strict pass may have pruned the article's own wrapper ("modal-enabled",
+        # "with-sidebar"): parse again and prune leniently; keep the richer result.
+        second = extract_content(_parse(text), url, md.title, lenient=True)
+        if body_chars(second) > 1.5 * body_chars(content) and second.link_density < 0.5:
+            content = second
     if require_article and not _looks_like_article(md, content.paragraphs, content.link_density):
         raise ExtractionError("no_article", f"no article found on {url}")
 

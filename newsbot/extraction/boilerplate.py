@@ -53,6 +53,8 @@ POSITIVE_RE = re.compile(
     r"td-post-content|content-inner|main[-_]?content|body[-_]?text|articlebody|itemfulltext",
     re.IGNORECASE,
 )
+# Words that make a boilerplate-named element worth keeping on the lenient second pass.
+MAYBE_CONTENT_RE = re.compile(r"article|body|content|main|column|story|entry|blog|text", re.I)
 # Screen-reader-only text, dropped even inside the article (BBC's "التعليق على الصورة،").
 SCREEN_READER_RE = re.compile(
     r"(?:^|\s)(?:sr-only|screen-reader-text|visually-hidden|visuallyhidden|offscreen|"

@@ -112,8 +112,13 @@ def _remove(el: etree._Element) -> None:
     parent.remove(el)
 
 
-def prune(root: etree._Element) -> None:
-    """Remove what cannot be article text (see the module docstring)."""
+def prune(root: etree._Element, lenient: bool = False) -> None:
+    """Remove what cannot be article text (see the module docstring).
+
+    ``lenient`` keeps boilerplate-named elements whose names also speak of content
+    ("box article modal-enabled", "content-with-sidebar"): the second pass, for pages where
+    the strict one removed the article's own wrapper.
+    """
     etree.strip_elements(root, *bp.DROP_TAGS, etree.Comment, etree.ProcessingInstruction,
                          with_tail=False)
     body = root.find("body")
@@ -137,7 +142,7 @@ def prune(root: etree._Element) -> None:
         kind = _classify(attrs) if attrs else None
         if not furniture and kind is not _NEGATIVE:
             continue
-        if kind is _POSITIVE:
+        if kind is _POSITIVE or (lenient and attrs and bp.MAYBE_CONTENT_RE.search(attrs)):
             continue
         if el.find('.//*[@itemprop="articleBody"]') is not None:
             continue
@@ -505,11 +510,18 @@ def _headline(root: etree._Element, title: str | None) -> etree._Element | None:
     return next(iter(xpaths.ELEMENT_WITH_TEXT(root, t=collapse(title))), None)
 
 
-def extract_content(root: etree._Element, url: str, title: str | None) -> Content:
+def extract_content(
+    root: etree._Element, url: str, title: str | None, lenient: bool = False
+) -> Content:
+    """Prune ``root`` (in place), find the article's container and read it."""
     headline = _headline(root, title)
-    prune(root)
+    prune(root, lenient=lenient)
     containers, density = find_container(root)
     lead = _lead_region_images(root, headline, containers[0]) if containers else []
     content = read_article(containers, url, title, lead)
     content.link_density = density
     return content
+
+
+def body_chars(content: Content) -> int:
+    return sum(map(len, content.paragraphs))
