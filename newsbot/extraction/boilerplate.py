@@ -40,7 +40,7 @@ _NEGATIVE_TOKENS = (
     "breadcrumb|breadcrumbs|popup|modal|promo|sponsor|sponsored|outbrain|taboola|"
     "mostread|mostviewed|trending|popular|tags|tagcloud|taglist|keywords|skip|skiplink|"
     "navbar|nav|navigation|menu|footer|masthead|pagination|pager|pages|authorbox|"
-    "author-bio|bio|rating|print|toolbar|follow|whatsapp|facebook|twitter|telegram|"
+    "author-bio|author-info|author-description|about-author|author-box|author-card|bio|rating|print|toolbar|follow|whatsapp|facebook|twitter|telegram|"
     "sronly|visuallyhidden|screenreadertext|offscreen|readmore|readalso|"
     "recommended|recommendations|morenews|also|ticker|marquee|"
     "login|signup|search|weather|prayer|poll|video|embed|playlist|gallery-nav|meta|postmeta|byline"
@@ -70,6 +70,9 @@ _PHRASES = (
     r"للمزيد\s*(?:من|:)",
     r"(?:مقالات|أخبار|اخبار|مواضيع|موضوعات|قصص|روابط)\s*(?:ذات\s*صلة|متعلقة|مقترحة|مشابهة)",
     r"ذات\s*صلة",
+    r"(?:نبذة\s*)?عن\s*(?:الكاتب|الكاتبة|المؤلف|المحرر)|about\s+the\s+author",
+    r"(?:مقالات|أخبار|اخبار|مواضيع)\s*(?:أخرى|اخرى)|المزيد\s*من\s*(?:الأخبار|المقالات|مقالات)",
+    r"(?:المقال|المقالة|الآراء|المقالات)\s.{0,25}(?:يعبر|تعبر|يعبّر|تعبّر)\s*عن\s*(?:رأي|آراء)",
     r"ال[أا]كثر\s*(?:قراءة|قراءه|مشاهدة|تداولا|تداولاً|تعليقا|شعبية|شيوعا)",
     r"قد\s*(?:يعجبك|يهمك)",
     r"تابعونا\s*(?:على|عبر)",

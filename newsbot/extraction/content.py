@@ -212,18 +212,32 @@ def find_container(root: etree._Element) -> tuple[list[etree._Element], float]:
         ((score * (1 - _link_density(el)), el) for score, el in ranked[:5]),
         key=lambda pair: pair[0],
     )
+    # A wrapper that adds nothing (a column around the text) is the container's real level:
+    # the article's other columns are its siblings.
+    best_text = _text_len(best)
     parent = best.getparent()
+    while parent is not None and parent.tag != "body" and _text_len(parent) <= best_text + 30:
+        best, parent = parent, parent.getparent()
     chosen = [best]
     if parent is not None:
         threshold = max(_MIN_BLOCK_CHARS * 4, best_score * 0.2)
-        chosen = [
-            sib
-            for sib in parent
-            if sib is best
-            or (scores.get(sib, 0) * (1 - _link_density(sib)) >= threshold)
-            or (sib.tag == "p" and _is_text_block(sib) > 80 and _link_density(sib) < 0.25)
-        ]
+        chosen = [sib for sib in parent if sib is best or _joins(sib, scores, threshold, best_text)]
     return chosen, _link_density(best)
+
+
+def _joins(sib: etree._Element, scores: dict, threshold: float, best_text: int) -> bool:
+    """Whether a sibling of the container holds more of the article."""
+    if not isinstance(sib.tag, str):
+        return False
+    if scores.get(sib, 0) * (1 - _link_density(sib)) >= threshold:
+        return True
+    if sib.tag == "p":
+        return _is_text_block(sib) > 80 and _link_density(sib) < 0.25
+    # A sibling made like the container (another column of the same story).
+    text = _text_len(sib)
+    return text >= max(0.2 * best_text, 200) and _link_density(sib) < 0.2 and any(
+        _is_text_block(p) > 80 for p in sib.iter("p")
+    )
 
 
 class _Reader:
