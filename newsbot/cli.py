@@ -176,6 +176,12 @@ def _timezone(name: str) -> ZoneInfo:
         raise argparse.ArgumentTypeError(f"unknown time zone: {name}") from error
 
 
+# Commands whose module parses its own arguments: ``newsbot NAME ARGS...`` -> module.main(ARGS).
+_DELEGATED = {
+    "eval": ("newsbot.evaluate", "score extraction against gold pages (and trafilatura)"),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsbot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
@@ -205,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a Scrapy or newsbot setting (repeatable)")
         p.set_defaults(func=func)
 
+    for name, (_module, text) in _DELEGATED.items():
+        sub.add_parser(name, help=text, add_help=False)
+
     p = sub.add_parser("normalize", help="normalise Arabic text from stdin to stdout")
     p.add_argument("--form", choices=("clean", "search"), default="clean")
     p.set_defaults(func=cmd_normalize)
@@ -212,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in _DELEGATED:
+        import importlib
+
+        module = importlib.import_module(_DELEGATED[argv[0]][0])
+        return module.main(argv[1:])
     args = build_parser().parse_args(argv)
     return args.func(args)
 
