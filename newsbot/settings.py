@@ -31,6 +31,8 @@ ITEM_PIPELINES = {
 NEWSBOT_DEFAULT_TIMEZONE = "UTC"
 # An article needs a title and this many characters of body text to be stored.
 NEWSBOT_MIN_BODY_CHARS = 80
+# Languages to keep, as primary subtags ("ar", or "ar,en" with -s); empty keeps every language.
+NEWSBOT_LANGUAGES: list[str] = []
 globals().update(_STORE_DEFAULTS)
 
 # For development: HTTPCACHE_ENABLED = True keeps every response under .scrapy/httpcache.

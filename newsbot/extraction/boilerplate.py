@@ -40,7 +40,7 @@ _NEGATIVE_TOKENS = (
     "breadcrumb|breadcrumbs|popup|modal|promo|sponsor|sponsored|outbrain|taboola|"
     "mostread|mostviewed|trending|popular|tags|tagcloud|taglist|keywords|skip|skiplink|"
     "navbar|nav|navigation|menu|footer|masthead|pagination|pager|pages|authorbox|"
-    "author-bio|author-info|author-description|about-author|author-box|author-card|bio|rating|print|toolbar|follow|whatsapp|facebook|twitter|telegram|"
+    "author-bio|author-info|author-description|about-author|author-box|author-card|bio|rating|print|toolbar|follow|"
     "sronly|visuallyhidden|screenreadertext|offscreen|readmore|readalso|"
     "recommended|recommendations|morenews|also|ticker|marquee|"
     "login|signup|search|weather|prayer|poll|video|embed|playlist|gallery-nav|meta|postmeta|byline"

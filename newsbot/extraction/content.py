@@ -194,7 +194,7 @@ def find_container(root: etree._Element) -> tuple[list[etree._Element], float]:
         return [], 1.0
     ranked: list[tuple[float, etree._Element]] = []
     for el, score in scores.items():
-        if el.tag in ("p", "pre", "blockquote"):
+        if el.tag in ("p", "pre", "blockquote", "html"):
             continue
         attrs = _attrs(el)
         if attrs:
@@ -221,11 +221,14 @@ def find_container(root: etree._Element) -> tuple[list[etree._Element], float]:
     chosen = [best]
     if parent is not None:
         threshold = max(_MIN_BLOCK_CHARS * 4, best_score * 0.2)
-        chosen = [sib for sib in parent if sib is best or _joins(sib, scores, threshold, best_text)]
+        chosen = [sib for sib in parent
+                  if sib is best or _joins(sib, best, scores, threshold, best_text)]
     return chosen, _link_density(best)
 
 
-def _joins(sib: etree._Element, scores: dict, threshold: float, best_text: int) -> bool:
+def _joins(
+    sib: etree._Element, container: etree._Element, scores: dict, threshold: float, best_text: int
+) -> bool:
     """Whether a sibling of the container holds more of the article."""
     if not isinstance(sib.tag, str):
         return False
@@ -234,6 +237,8 @@ def _joins(sib: etree._Element, scores: dict, threshold: float, best_text: int) 
     if sib.tag == "p":
         return _is_text_block(sib) > 80 and _link_density(sib) < 0.25
     # A sibling made like the container (another column of the same story).
+    if sib.tag != container.tag or sib.get("class") != container.get("class"):
+        return False
     text = _text_len(sib)
     return text >= max(0.2 * best_text, 200) and _link_density(sib) < 0.2 and any(
         _is_text_block(p) > 80 for p in sib.iter("p")
@@ -271,10 +276,10 @@ class _Reader:
         text = collapse("".join(self._buf))
         link_chars, bold_chars = self._link_chars, self._bold_chars
         self._buf, self._link_chars, self._bold_chars = [], 0, 0
-        if not text or len(text) < 2:
+        if not text:
             return
-        if link_chars > 0.5 * len(text):
-            return  # a link list or a read-also line
+        if link_chars > 0.8 * len(text) or (link_chars > 0.5 * len(text) and len(text) < 120):
+            return  # a link list, a teaser or a read-also line (a long sentence may link a lot)
         if self._is_noise(text):
             return
         if len(text) <= _MAX_LABEL_CHARS and _LABEL_RE.match(text) and (
@@ -313,7 +318,7 @@ class _Reader:
             self.flush()
             self._heading(el, HEADINGS.get(tag, 1))
             return
-        if tag == "figure" or (tag in ("div", "table", "p", "span") and _is_caption_box(el)):
+        if tag == "figure" or (tag in ("div", "table") and _is_caption_box(el)):
             self.flush()
             self._figure(el)
             return
@@ -326,6 +331,12 @@ class _Reader:
             return
         if tag == "br":
             self.flush(at_br=True)
+            return
+        if tag == "tr" and _is_data_row(el):
+            self.flush()
+            cells = [collapse("".join(c.itertext())) for c in el if c.tag in ("td", "th")]
+            self._add(" | ".join(c for c in cells if c), in_link=False)
+            self.flush()
             return
         block = tag in BLOCK_TAGS
         if block:
@@ -463,6 +474,15 @@ def _clean_caption(text: str | None) -> str | None:
     if not text:
         return None
     return collapse(bp.CAPTION_LABEL_RE.sub("", collapse(text))) or None
+
+
+def _is_data_row(tr: etree._Element) -> bool:
+    """A table row of short cells (a standings table), not a layout row holding paragraphs."""
+    cells = [c for c in tr if c.tag in ("td", "th")]
+    return len(cells) >= 2 and all(
+        _text_len(c) <= 40 and c.find(".//img") is None and c.find(".//table") is None
+        for c in cells
+    )
 
 
 def _is_caption_box(el: etree._Element) -> bool:

@@ -1,0 +1,1 @@
+"""One module per site that needs more than the generic extractor; see ``docs/sites.md``."""
