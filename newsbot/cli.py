@@ -25,7 +25,10 @@ def _fetch(url: str, timeout: float = 30.0) -> tuple[bytes, str | None, str]:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from newsbot.extraction import ExtractionError, extract
+    import datetime as dt
+
+    from newsbot.extraction import ExtractionError
+    from newsbot.sites import parser_for
 
     page: str = args.page
     content_type = args.content_type
@@ -40,8 +43,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
             return 2
         body = path.read_bytes()
         url = args.url or path.resolve().as_uri()
+    # The page is read as a crawl reads it: by its site's parser, in its site's time zone.
+    fetched = dt.datetime.now(dt.UTC)
+    parser = parser_for(url, fetched, default_tz=args.timezone)
     try:
-        article = extract(body, url=url, content_type=content_type, default_tz=args.timezone)
+        article = parser.parse(body, url, content_type, fetched)
     except ExtractionError as error:
         print(f"newsbot extract: {error} ({error.reason})", file=sys.stderr)
         return 1
@@ -179,6 +185,8 @@ def _timezone(name: str) -> ZoneInfo:
 # Commands whose module parses its own arguments: ``newsbot NAME ARGS...`` -> module.main(ARGS).
 _DELEGATED = {
     "eval": ("newsbot.evaluate", "score extraction against gold pages (and trafilatura)"),
+    "savefixture": ("newsbot.sites.fixtures",
+                    "store a live page and its extraction as a site's regression fixture"),
 }
 
 
@@ -192,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="the page's URL (for links and the site); default: PAGE")
     p.add_argument("--content-type", help="the HTTP Content-Type the page was served with")
     p.add_argument("--timezone", type=_timezone, default=ZoneInfo("UTC"),
-                   help="zone of dates written without an offset (default UTC)")
+                   help="zone of dates written without an offset, for sites the registry "
+                        "does not know (default UTC)")
     p.set_defaults(func=cmd_extract)
 
     for name, func, text in (

@@ -1,6 +1,7 @@
 """Scrapy settings for newsbot; every ``NEWSBOT_*`` default is defined here or in the component
 that owns it (``pipelines.store.DEFAULTS``) and only read through ``from_crawler``."""
 
+from newsbot.sites.health import DEFAULTS as _HEALTH_DEFAULTS
 from pipelines.store import DEFAULTS as _STORE_DEFAULTS
 
 BOT_NAME = "newsbot"
@@ -34,6 +35,10 @@ NEWSBOT_MIN_BODY_CHARS = 80
 # Languages to keep, as primary subtags ("ar", or "ar,en" with -s); empty keeps every language.
 NEWSBOT_LANGUAGES: list[str] = []
 globals().update(_STORE_DEFAULTS)
+
+# Warn (log and stats) when a site's article pages start coming out empty: a redesign.
+EXTENSIONS = {"newsbot.sites.health.ExtractionHealth": 500}
+globals().update(_HEALTH_DEFAULTS)  # NEWSBOT_HEALTH_ENABLED, _WINDOW, _MIN_YIELD
 
 # For development: HTTPCACHE_ENABLED = True keeps every response under .scrapy/httpcache.
 HTTPCACHE_ENABLED = False

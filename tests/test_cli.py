@@ -79,3 +79,23 @@ def test_normalize_reads_stdin():
     result = newsbot("normalize", "--form", "search", stdin="الجـ.رائمُ")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "الجرائم"
+
+
+def test_savefixture_pins_a_served_page(tmp_path):
+    """`newsbot savefixture URL --dir D` stores the page and its extraction as a fixture."""
+    with SiteServer() as server:
+        result = newsbot("savefixture", f"{server.base_url}/article/20431", "--name", "demo",
+                         "--dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    saved = sorted(p.name for p in tmp_path.iterdir())
+    assert len(saved) == 2 and saved[0].endswith(".html.gz") and saved[1].endswith(".json")
+    expected = json.loads((tmp_path / saved[1]).read_text("utf-8"))
+    assert expected["expected"]["title"] == "شركة ناشئة من الواحة تطلق تطبيقاً يربط المزارعين بالأسواق مباشرة"
+
+
+def test_eval_scores_a_gold_directory():
+    """`newsbot eval DIR` prints a line per page and an overall line."""
+    result = newsbot("eval", str(PAGES / "arabic"))
+    assert result.returncode == 0, result.stderr
+    assert "youm7_1691196862" in result.stdout
+    assert "overall" in result.stdout

@@ -50,18 +50,26 @@ def _parse(text: str) -> etree._Element:
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|[١۱][٩۹][٠-٩۰-۹]{2}|[٢۲][٠۰][٠-٩۰-۹]{2}")
+# In an element named for dates, a Hijri year or a relative time is worth reading too; in any
+# short text it is not (teasers say "منذ 3 ساعات" of other articles).
+_DATEISH = re.compile(
+    _YEAR.pattern + r"|(?<!\d)1[34]\d\d(?!\d)|[١۱][٣٤۳۴][٠-٩۰-۹]{2}|منذ|قبل|أمس|امس|اليوم"
+)
 
 
-def _visible_date(root: etree._Element, default_tz: dt.tzinfo) -> tuple[str, dt.datetime] | None:
+def _visible_date(
+    root: etree._Element, default_tz: dt.tzinfo, now: dt.datetime | None
+) -> tuple[str, dt.datetime] | None:
     """A date shown on the page: in an element named for dates, else in any short text."""
-    candidates = [
+    named = [
         el.get("datetime") or el.get("content") or collapse("".join(el.itertext()))
         for el in xpaths.DATE_NODES(root)[:30]
     ]
-    candidates += [collapse(t) for t in xpaths.SHORT_TEXTS(root)]
-    for raw in candidates:
-        if raw and 6 <= len(raw) <= 120 and _YEAR.search(raw):
-            parsed = parse_date(raw, default_tz)
+    candidates = [(raw, _DATEISH) for raw in named]
+    candidates += [(collapse(t), _YEAR) for t in xpaths.SHORT_TEXTS(root)]
+    for raw, wanted in candidates:
+        if raw and 4 <= len(raw) <= 120 and wanted.search(raw):
+            parsed = parse_date(raw, default_tz, now=now)
             if parsed:
                 return raw, parsed
     return None
@@ -73,13 +81,15 @@ def extract(
     *,
     content_type: str | None = None,
     default_tz: dt.tzinfo = dt.UTC,
+    now: dt.datetime | None = None,
     require_article: bool = False,
 ) -> Article:
     """Extract the article of one page.
 
     ``html`` is the page as bytes (decoded by HTTP charset, BOM, ``<meta>``, then detection) or
     as text. ``content_type`` is the HTTP header, if known. Dates without an offset are taken to
-    be in ``default_tz``.
+    be in ``default_tz``; relative dates ("منذ ساعتين") count back from ``now``, the time the
+    page was fetched (timezone-aware; the current time when ``None``).
 
     Raises :class:`ExtractionError` when the input is not an HTML page at all (``empty``,
     ``not_html``), and, with ``require_article``, when the page holds no article
@@ -96,13 +106,13 @@ def extract(
     root = _parse(text)
 
     md = extract_metadata(root, url)
-    published = parse_date(md.published_raw, default_tz)
+    published = parse_date(md.published_raw, default_tz, now=now)
     published_raw = md.published_raw if published else None
     if published is None:
-        found = _visible_date(root, default_tz)
+        found = _visible_date(root, default_tz, now)
         if found:
             published_raw, published = found
-    modified = parse_date(md.modified_raw, default_tz)
+    modified = parse_date(md.modified_raw, default_tz, now=now)
 
     content = extract_content(root, url, md.title)
     if body_chars(content) < _RETRY_BELOW_CHARS:

@@ -112,9 +112,14 @@ class SiteParser:
                     html, url, content_type, fetched_at, require_article=require_article
                 )
         if not self._overrides():
-            return extract(html, url, content_type=content_type, default_tz=self.tz,
-                           require_article=require_article)
+            return self._generic(html, url, content_type, fetched_at, require_article)
         return self._parse(html, url, content_type, fetched_at, require_article)
+
+    def _generic(self, html: bytes | str, url: str, content_type: str | None,
+                 fetched_at: dt.datetime | dt.date | None, require_article: bool) -> Article:
+        """The generic extractor, in the site's zone, with the fetch time as "now"."""
+        return extract(html, url, content_type=content_type, default_tz=self.tz,
+                       now=_now(fetched_at), require_article=require_article)
 
     def fix(self, article: Article, tree: etree._Element) -> Article:
         """Site logic run last on the article and the page's tree; the default does nothing."""
@@ -145,8 +150,8 @@ class SiteParser:
                     _drop(el)
             text = etree.tostring(root, encoding="unicode", method="html")
         own_body = self.body_selector is not None
-        article = extract(text, url, content_type=content_type, default_tz=self.tz,
-                          require_article=require_article and not own_body)
+        article = self._generic(text, url, content_type, fetched_at,
+                                require_article and not own_body)
         tree = _tree(text)
         if self.title_selector:
             article.title = _first_text(self.title_selector, tree) or article.title
@@ -158,8 +163,7 @@ class SiteParser:
         if own_body and not self._apply_body(article, text, url):
             logger.debug("%r: body selector matched nothing on %s", self, url)
             if require_article:  # the generic reading decides
-                return extract(text, url, content_type=content_type, default_tz=self.tz,
-                               require_article=True)
+                return self._generic(text, url, content_type, fetched_at, True)
         if require_article and own_body and sum(map(len, article.paragraphs)) < _MIN_BODY_CHARS:
             raise ExtractionError("no_article", f"no article found on {url}")
         return self.fix(article, tree)
@@ -167,7 +171,7 @@ class SiteParser:
     def _apply_date(
         self, article: Article, tree: etree._Element, fetched_at: dt.datetime | dt.date | None
     ) -> None:
-        now = fetched_at if isinstance(fetched_at, dt.datetime) else None
+        now = _now(fetched_at)
         for el in _select(self.date_selector, tree):
             raw = el.get("datetime") or el.get("content") or collapse("".join(el.itertext()))
             parsed = parse_date(raw, self.tz, now=now) if raw else None
@@ -238,6 +242,11 @@ def _parser_class(path: str) -> type[SiteParser]:
     if not (isinstance(cls, type) and issubclass(cls, SiteParser)):
         raise TypeError(f"{path} is not a SiteParser")
     return cls
+
+
+def _now(fetched_at: dt.datetime | dt.date | None) -> dt.datetime | None:
+    """The fetch time as "now" for relative dates (a bare date says too little)."""
+    return fetched_at if isinstance(fetched_at, dt.datetime) else None
 
 
 def parser_for(

@@ -9,9 +9,11 @@ The spider finds article URLs on the same site and hands each fetched page to th
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
+from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,9 +24,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsbot import discovery
-from newsbot.extraction import ExtractionError, extract
+from newsbot.extraction import ExtractionError
 from newsbot.extraction.dates import iso, parse_date
 from newsbot.items import Article
+from newsbot.sites import parser_for, site_for_url
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +84,9 @@ class NewsSpider(scrapy.Spider):
         if article is not None:
             listed = response.meta.get("newsbot_listed_date")
             if article.published_at is None and listed:
-                published = parse_date(listed, self._tz)
+                site = site_for_url(response.url)
+                published = parse_date(listed, site.tz if site else self._tz,
+                                       now=_fetched_at(response))
                 article.published_at, article.published_raw = iso(published), listed
             yield article
             if self.follow == "1":
@@ -103,14 +108,12 @@ class NewsSpider(scrapy.Spider):
 
     # -- helpers ------------------------------------------------------------------------------
     def _article(self, response: Response, count_drop: bool) -> Article | None:
+        """The page's article, read by its site's parser (the generic one for unknown sites)."""
+        fetched = _fetched_at(response)
+        parser = parser_for(response.url, fetched, default_tz=self._tz)
         try:
-            return extract(
-                response.body,
-                url=response.url,
-                content_type=_content_type(response),
-                default_tz=self._tz,
-                require_article=True,
-            )
+            return parser.parse(response.body, response.url, _content_type(response), fetched,
+                                require_article=True)
         except ExtractionError as error:
             if count_drop or error.reason != "no_article":
                 self._drop(error.reason, response.url, str(error))
@@ -140,6 +143,20 @@ class NewsSpider(scrapy.Spider):
     def _drop(self, reason: str, url: str, detail: str) -> None:
         self._count(f"newsbot/dropped/{reason}")
         logger.warning("Dropped %s (%s): %s", url, reason, detail)
+
+
+def _fetched_at(response: Response) -> dt.datetime:
+    """When the page was fetched: the response's Date header (right for cached replays too),
+    else now."""
+    value = response.headers.get(b"Date")
+    if value:
+        try:
+            fetched = parsedate_to_datetime(value.decode("latin-1"))
+            if fetched.tzinfo is not None:
+                return fetched
+        except (TypeError, ValueError, IndexError):
+            pass
+    return dt.datetime.now(dt.UTC)
 
 
 def _content_type(response: Response) -> str | None:
