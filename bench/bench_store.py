@@ -1,33 +1,51 @@
 """Throughput of pipelines.db.upsert_articles into SQLite and PostgreSQL.
 
-Run:  .venv/bin/python bench/bench_store.py [--batches 20] [--batch-size 100] [--kb 10]
-      [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+Run:  .venv/bin/python bench/bench_store.py [--articles 2000] [--batch-size 100] [--kb 6]
+      [--single 300] [--repeat 3] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
-Each article carries ~--kb KB (UTF-8) of Arabic paragraphs, a title, tags and two images.
-One batch = one transaction (as StorePipeline does it). The first pass inserts new rows,
-the second upserts the same canonical URLs again (all updates, images replaced). SQLite
-writes to a file in a temporary directory (WAL, synchronous=NORMAL); PostgreSQL to a
-throwaway database created and dropped here. Figures are printed, never asserted.
+Each article carries ~--kb KB (UTF-8) of Arabic paragraphs (about 20 KB as an item in JSON:
+the text is in paragraphs, blocks and body), a title, a heading, tags, captions and two
+images. Every pass stores the articles the way StorePipeline does: one transaction per
+batch, through the same upsert (sites, article, version 1, images). Passes:
+
+  single-row commits  new articles, one transaction each (--single articles)
+  insert              new articles in batches of --batch-size (a crawl of a new site)
+  unchanged           the same articles again, same content: only the crawl is counted
+  changed             the same articles with one paragraph edited: new text, version 2,
+                      new images
+
+SQLite writes to a file in a temporary directory (WAL, synchronous=NORMAL); PostgreSQL to a
+throwaway database created and dropped here, once with the schema as migrated (lz4 on the
+long text columns when the server has it) and once with those columns set back to pglz,
+PostgreSQL's default; and once with synchronous_commit=off (not what newsbot does: a crash of
+the server could lose the last commits). Each figure is the best of --repeat runs, each on a
+new database (other work on the machine only ever makes a run slower). Figures are printed,
+never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import sessionmaker
 
 from newsbot.items import Article
-from pipelines.db import create_schema, make_engine, upsert_articles
+from pipelines.db import make_engine, upsert_articles
+from pipelines.migrate import upgrade
+from pipelines.schema import LONG_TEXT_COLUMNS
 
 SEED = 20241125
 _PROSE = (
@@ -48,6 +66,7 @@ def _articles(count: int, kb: int, rng: random.Random, tag: str) -> list[Article
             text = " ".join(rng.choices(WORDS, k=rng.randint(40, 90))) + "."
             paragraphs.append(text)
             size += len(text.encode("utf-8"))
+        heading = " ".join(rng.choices(WORDS, k=5))
         out.append(
             Article(
                 url=f"https://news.example.com/{tag}/{n}",
@@ -61,62 +80,86 @@ def _articles(count: int, kb: int, rng: random.Random, tag: str) -> list[Article
                 language="ar",
                 section="سياسة",
                 tags=rng.choices(WORDS, k=4),
-                headings=[" ".join(rng.choices(WORDS, k=5))],
+                headings=[heading],
                 paragraphs=paragraphs,
-                captions=["صورة أرشيفية"],
+                captions=["تعليق على الصورة", "صورة أرشيفية"],
                 images=[
                     {
                         "src": f"https://cdn.example.com/{tag}/{n}/{i}.jpg",
                         "alt": "صورة",
-                        "caption": "تعليق على الصورة",
+                        "caption": ["تعليق على الصورة", "صورة أرشيفية"][i],
                         "credit": "أ ف ب",
                     }
                     for i in range(2)
                 ],
-                blocks=[{"type": "paragraph", "text": p} for p in paragraphs],
+                blocks=[
+                    {"type": "heading", "text": heading, "level": 2},
+                    *({"type": "paragraph", "text": p} for p in paragraphs),
+                ],
             )
         )
     return out
 
 
-def _run(url: str, batches: list[list[Article]]) -> tuple[float, float]:
-    engine = make_engine(url)
-    create_schema(engine)
+def _edited(article: Article) -> Article:
+    """The article after a correction: one paragraph rewritten, images moved on the CDN."""
+    paragraphs = [*article.paragraphs[:-1], article.paragraphs[-1] + " (تصحيح)"]
+    return Article(
+        **{
+            **{name: getattr(article, name) for name in Article.__dataclass_fields__},
+            "paragraphs": paragraphs,
+            "images": [{**i, "src": i["src"] + "?v=2"} for i in article.images],
+        }
+    )
+
+
+def _rate(engine: Engine, articles: list[Article], batch_size: int) -> float:
     session = sessionmaker(engine)
-    rates = []
-    for _ in ("insert", "update"):
-        start = time.perf_counter()
-        for batch in batches:
-            with session.begin() as s:
-                upsert_articles(s, batch, dt.datetime.now(dt.UTC))
-        rates.append(sum(map(len, batches)) / (time.perf_counter() - start))
-    engine.dispose()
-    return rates[0], rates[1]
+    start = time.perf_counter()
+    for at in range(0, len(articles), batch_size):
+        with session.begin() as s:
+            upsert_articles(s, articles[at : at + batch_size], dt.datetime.now(dt.UTC))
+    return len(articles) / (time.perf_counter() - start)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batches", type=int, default=20)
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--kb", type=int, default=10)
-    parser.add_argument(
-        "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    args = parser.parse_args()
+PASSES = ("single-row commits", "insert", "unchanged", "changed")  # the last three in batches
 
-    rng = random.Random(SEED)
-    batches = [_articles(args.batch_size, args.kb, rng, f"b{b}") for b in range(args.batches)]
-    body_kb = sum(len(a.body.encode()) for a in batches[0]) / len(batches[0]) / 1000
-    print(
-        f"{args.batches} batches x {args.batch_size} articles, {body_kb:.1f} KB of body text"
-        " each (also kept as paragraphs and blocks JSON), 2 images each"
-    )
 
+def _passes(
+    url: str, articles: list[Article], single: list[Article], batch_size: int
+) -> list[float]:
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        return [
+            _rate(engine, single, 1),
+            _rate(engine, articles, batch_size),
+            _rate(engine, articles, batch_size),
+            _rate(engine, [_edited(a) for a in articles], batch_size),
+        ]
+    finally:
+        engine.dispose()
+
+
+def _best(databases: Callable[[], AbstractContextManager[str]], repeat: int, *args) -> str:
+    """The best of ``repeat`` runs of every pass, each run on a new database."""
+    runs = []
+    for _ in range(repeat):
+        with databases() as url:
+            runs.append(_passes(url, *args))
+    best = [max(rates) for rates in zip(*runs, strict=True)]
+    return "".join(f"{rate:>{len(name) + 3}.0f}" for rate, name in zip(best, PASSES, strict=True))
+
+
+@contextmanager
+def _sqlite_database() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as tmp:
-        new, updated = _run(f"sqlite:///{tmp}/bench.db", batches)
-    print(f"sqlite      insert {new:8.0f} rows/s   upsert-update {updated:8.0f} rows/s")
+        yield f"sqlite:///{tmp}/bench.db"
 
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+
+@contextmanager
+def _postgres_database(admin_url: str, tune: str = "", async_commit: bool = False) -> Iterator[str]:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     name = f"newsbot_bench_{uuid.uuid4().hex[:12]}"
     try:
         with admin.connect() as connection:
@@ -125,12 +168,78 @@ def main() -> None:
                 " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
             )
         url = admin.url.set(database=name).render_as_string(hide_password=False)
-        new, updated = _run(url, batches)
-        print(f"postgresql  insert {new:8.0f} rows/s   upsert-update {updated:8.0f} rows/s")
+        upgrade(url)
+        if async_commit:
+            engine = create_engine(url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as connection:
+                connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+            engine.dispose()
+        if tune:
+            engine = create_engine(url)
+            with engine.begin() as connection:
+                for table, columns in LONG_TEXT_COLUMNS.items():
+                    for column in columns:
+                        connection.exec_driver_sql(
+                            f"ALTER TABLE {table} ALTER COLUMN {column} SET COMPRESSION {tune}"
+                        )
+            engine.dispose()
+        yield url
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+def _compression(url: str) -> str:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        found = connection.exec_driver_sql(
+            "SELECT attcompression FROM pg_attribute"
+            " WHERE attrelid = 'articles'::regclass AND attname = 'body'"
+        ).scalar()
+    engine.dispose()
+    return {"l": "lz4", "p": "pglz"}.get(found or "", "pglz (default)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--single", type=int, default=300)
+    parser.add_argument("--kb", type=int, default=6)
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    parser.add_argument(
+        "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    args = parser.parse_args()
+
+    rng = random.Random(SEED)
+    articles = _articles(args.articles, args.kb, rng, "a")
+    single = _articles(args.single, args.kb, rng, "s")
+    item_kb = sum(len(_json(a)) for a in articles) / len(articles) / 1000
+    body_kb = sum(len(a.body.encode()) for a in articles) / len(articles) / 1000
+    print(
+        f"{args.articles} articles of {item_kb:.1f} KB as JSON items ({body_kb:.1f} KB of body"
+        f" text, 1 heading, {len(articles[0].paragraphs)} paragraphs, 2 images each);"
+        f" {args.single} for single-row commits, batches of {args.batch_size} for the rest;"
+        f" articles per second, best of {args.repeat}:"
+    )
+    print(f"{'':35}" + "".join(f"{name:>{len(name) + 3}}" for name in PASSES))
+    work = (articles, single, args.batch_size)
+    print(f"{'sqlite (WAL, synchronous=NORMAL)':35}{_best(_sqlite_database, args.repeat, *work)}")
+    pg = args.postgres
+    for label, databases in (
+        ("postgresql, as migrated", lambda: _postgres_database(pg)),
+        ("postgresql, pglz (the default)", lambda: _postgres_database(pg, tune="pglz")),
+        ("postgresql, synchronous_commit=off", lambda: _postgres_database(pg, async_commit=True)),
+    ):
+        print(f"{label:35}{_best(databases, args.repeat, *work)}")
+    with _postgres_database(pg) as url:
+        print(f"(as migrated, this server's long text columns use {_compression(url)})")
+
+
+def _json(article: Article) -> bytes:
+    return json.dumps(article.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
 if __name__ == "__main__":

@@ -133,7 +133,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     overrides = {"LOG_LEVEL": args.log_level, **_overrides(args)}
     stats = _run_spider(args.urls, overrides, progress=not args.quiet)
     _print_stats(stats, args)
-    return 0 if stats.get("finish_reason") == "finished" else 1
+    reason = stats.get("finish_reason")
+    if reason != "finished":
+        print(f"newsbot crawl: the crawl stopped: {reason}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -187,6 +191,7 @@ _DELEGATED = {
     "eval": ("newsbot.evaluate", "score extraction against gold pages (and trafilatura)"),
     "savefixture": ("newsbot.sites.fixtures",
                     "store a live page and its extraction as a site's regression fixture"),
+    "db": ("pipelines.dbcli", "database: upgrade, downgrade, current, replay FILE"),
 }
 
 

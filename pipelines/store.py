@@ -2,7 +2,13 @@
 
 Items are buffered and upserted one batch per transaction. A batch that fails for a transient
 reason (a lost connection, a locked file) is retried with backoff; a batch that still fails is
-appended to a dead-letter file of JSON lines, which the pipeline accepts back as items.
+appended to a dead-letter file of JSON lines, which ``newsbot db replay FILE`` stores later
+(:mod:`pipelines.replay`).
+
+When the spider opens, the database's schema is checked (:func:`pipelines.migrate.check_current`):
+an empty database gets the schema, one at an older revision stops the crawl before anything is
+fetched, with finish reason ``schema_out_of_date`` and an error saying to run
+``newsbot db upgrade``. Each crawl is recorded in ``crawl_runs``.
 """
 
 from __future__ import annotations
@@ -12,18 +18,20 @@ import json
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from scrapy.exceptions import DropItem
-from sqlalchemy import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, DropItem
+from sqlalchemy import insert, make_url, select, update
 from sqlalchemy.orm import sessionmaker
 
 from newsbot.items import Article
-from pipelines.db import create_schema, make_engine, upsert_articles
+from pipelines.db import TRANSIENT_ERRORS, make_engine, upsert_articles
+from pipelines.migrate import SchemaOutOfDate, check_current
+from pipelines.replay import append as append_deadletters
+from pipelines.schema import crawl_runs
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -42,7 +50,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Failures worth another attempt; anything else goes to the dead-letter file at once.
-_TRANSIENT = (OperationalError, InterfaceError, PoolTimeoutError, OSError)
+_TRANSIENT = TRANSIENT_ERRORS
+_T = TypeVar("_T")
 
 
 class StorePipeline:
@@ -70,11 +79,13 @@ class StorePipeline:
         self._session: sessionmaker[Session] | None = None
         self._buffer: list[Article] = []
         self._buffered_since = 0.0
+        self._run_id: int | None = None
+        self._started_at = dt.datetime.now(dt.UTC)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         settings = crawler.settings
-        return cls(
+        pipeline = cls(
             os.environ.get("NEWSBOT_DATABASE_URL")
             or settings.get("NEWSBOT_DATABASE_URL", DEFAULTS["NEWSBOT_DATABASE_URL"]),
             crawler=crawler,
@@ -92,17 +103,24 @@ class StorePipeline:
                 "NEWSBOT_DEADLETTER_PATH", DEFAULTS["NEWSBOT_DEADLETTER_PATH"]
             ),
         )
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
-        logger.info(
-            "Storing articles in %s",
-            make_url(self.database_url).render_as_string(hide_password=True),
-        )
+        where = make_url(self.database_url).render_as_string(hide_password=True)
+        logger.info("Storing articles in %s", where)
+        self._started_at = dt.datetime.now(dt.UTC)
         try:
             self._open()
+        except SchemaOutOfDate as exc:
+            # Stop before the first request: nothing crawled can be stored in this schema.
+            logger.error("Cannot crawl: %s", exc)
+            raise CloseSpider("schema_out_of_date") from exc
         except _TRANSIENT as exc:
             # Not fatal: every flush tries again, and dead-letters what it cannot store.
             logger.error("Cannot open the database yet: %s", _describe(exc))
+            return
+        self._record_run("running", attempts=1)
 
     def process_item(self, item: Any) -> Any:
         if not self._buffer:
@@ -117,6 +135,16 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         self._flush()
+        if self._session is not None:  # the database was opened at some point
+            # "finished" until spider_closed brings Scrapy's finish reason.
+            self._record_run("finished")
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Record how the crawl ended (Scrapy's finish reason) and its final stats."""
+        if self._session is not None:
+            self._record_run(reason)
         if self._engine is not None:
             self._engine.dispose()
 
@@ -124,7 +152,7 @@ class StorePipeline:
         if self._engine is None:
             self._engine = make_engine(self.database_url)
         if self._session is None:
-            create_schema(self._engine)
+            check_current(self._engine)
             self._session = sessionmaker(self._engine)
         return self._session
 
@@ -132,44 +160,118 @@ class StorePipeline:
         batch, self._buffer = self._buffer, []
         if not batch:
             return
+        # One time for every attempt: a retry after a commit whose answer was lost is a no-op.
+        now = dt.datetime.now(dt.UTC)
+
+        def store() -> tuple[int, int]:
+            with self._open().begin() as session:
+                return upsert_articles(session, batch, now)
+
+        try:
+            new, updated = self._retrying(f"Storing {len(batch)} articles", store)
+        except _Failed as failed:
+            self._deadletter(batch, now, failed.attempts, failed.__cause__)
+            return
         stats = self.crawler.stats
-        attempts = self.retries + 1
+        stats.inc_value("newsbot/stored/new", new)
+        stats.inc_value("newsbot/stored/updated", updated)
+        stats.inc_value("newsbot/store/batches")
+        logger.debug("Stored %d articles: %d new, %d updated", len(batch), new, updated)
+
+    def _retrying(self, what: str, action: Callable[[], _T], attempts: int | None = None) -> _T:
+        """``action()``, tried again with backoff after a transient failure.
+
+        Raises :class:`_Failed` (from the last error) when no attempt succeeds, or at once
+        when the failure is not transient.
+        """
+        attempts = attempts or self.retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                with self._open().begin() as session:
-                    new, updated = upsert_articles(session, batch, dt.datetime.now(dt.UTC))
+                return action()
             except _TRANSIENT as exc:
                 if attempt == attempts:
-                    self._deadletter(batch, attempts, exc)
-                    return
+                    raise _Failed(attempt) from exc
                 delay = self.retry_backoff * 2 ** (attempt - 1)
                 logger.warning(
-                    "Storing %d articles failed (attempt %d of %d), retrying in %.1f s: %s",
-                    len(batch),
+                    "%s failed (attempt %d of %d), retrying in %.1f s: %s",
+                    what,
                     attempt,
                     attempts,
                     delay,
                     _describe(exc),
                 )
-                stats.inc_value("newsbot/store/retries")
+                self.crawler.stats.inc_value("newsbot/store/retries")
                 time.sleep(delay)
-            except Exception as exc:  # whatever the cause, the batch must not be lost
-                self._deadletter(batch, attempt, exc)
-                return
-            else:
-                stats.inc_value("newsbot/stored/new", new)
-                stats.inc_value("newsbot/stored/updated", updated)
-                stats.inc_value("newsbot/store/batches")
-                logger.debug("Stored %d articles: %d new, %d updated", len(batch), new, updated)
-                return
+            except Exception as exc:  # whatever the cause, the caller must not lose data
+                raise _Failed(attempt) from exc
+        raise AssertionError("unreachable")
 
-    def _deadletter(self, batch: list[Article], attempts: int, exc: BaseException) -> None:
+    def _record_run(self, status: str, attempts: int | None = None) -> None:
+        """Insert or update this crawl's row in ``crawl_runs``; a failure is only logged."""
+        row = self._run_row(status)
+
+        def record() -> int:
+            with self._open().begin() as session:
+                run_id = self._run_id or session.scalar(
+                    # inserted by an attempt whose commit answer was lost?
+                    select(crawl_runs.c.id).where(
+                        crawl_runs.c.started_at == self._started_at,
+                        crawl_runs.c.spider == row["spider"],
+                    )
+                )
+                if run_id is None:
+                    return session.execute(
+                        insert(crawl_runs).returning(crawl_runs.c.id), row
+                    ).scalar_one()
+                session.execute(update(crawl_runs).where(crawl_runs.c.id == run_id).values(row))
+                return run_id
+
+        try:
+            self._run_id = self._retrying("Recording the crawl run", record, attempts)
+        except _Failed as failed:
+            logger.warning("Could not record the crawl run: %s", _describe(failed.__cause__))
+
+    def _run_row(self, status: str) -> dict[str, Any]:
+        stats = self.crawler.stats.get_stats()
+        spider = getattr(self.crawler, "spider", None)
+        finished = status != "running"
+        return {
+            "spider": getattr(spider, "name", None) or "unknown",
+            "sites": sorted(getattr(spider, "hosts", None) or ()),
+            "started_at": self._started_at,
+            "finished_at": dt.datetime.now(dt.UTC) if finished else None,
+            "status": status,
+            "pages": stats.get("response_received_count", 0),
+            "items_stored": stats.get("newsbot/stored/new", 0)
+            + stats.get("newsbot/stored/updated", 0),
+            "items_dropped": {
+                key.removeprefix("newsbot/dropped/"): count
+                for key, count in sorted(stats.items())
+                if key.startswith("newsbot/dropped/")
+            },
+            "errors": stats.get("log_count/ERROR", 0),
+            "stats": json.loads(json.dumps(stats, default=str)) if finished else None,
+        }
+
+    def _deadletter(
+        self, batch: list[Article], crawled_at: dt.datetime, attempts: int, exc: BaseException
+    ) -> None:
         failed_at = dt.datetime.now(dt.UTC).isoformat()
-        self.deadletter_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.deadletter_path.open("a", encoding="utf-8") as lines:
-            for article in batch:
-                record = {**article.to_dict(), "failed_at": failed_at}
-                lines.write(json.dumps(record, ensure_ascii=False) + "\n")
+        records = [
+            {**article.to_dict(), "crawled_at": crawled_at.isoformat(), "failed_at": failed_at}
+            for article in batch
+        ]
+        try:
+            append_deadletters(self.deadletter_path, records)
+        except OSError:
+            logger.critical(
+                "Could not store %d articles, nor write them to %s: %s",
+                len(batch),
+                self.deadletter_path,
+                json.dumps(records, ensure_ascii=False),
+                exc_info=True,
+            )
+            raise
         self.crawler.stats.inc_value("newsbot/store/deadlettered", len(batch))
         logger.error(
             "Could not store %d articles after %d attempt(s); appended them to %s: %s",
@@ -179,6 +281,14 @@ class StorePipeline:
             _describe(exc),
             exc_info=not isinstance(exc, _TRANSIENT),
         )
+
+
+class _Failed(Exception):
+    """Every attempt failed; ``__cause__`` is the last error."""
+
+    def __init__(self, attempts: int) -> None:
+        super().__init__(attempts)
+        self.attempts = attempts
 
 
 def _as_article(item: Any) -> Article:

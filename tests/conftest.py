@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url
@@ -64,8 +66,49 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on ``database_url`` with the schema created."""
+    """An engine on ``database_url`` with the schema migrated to head."""
     engine = make_engine(database_url)
     create_schema(engine)
     yield engine
     engine.dispose()
+
+
+_LATER_REVISION = '''"""A revision newer than any newsbot has: makes the real head look out of date."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9001"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sites") as batch:
+        batch.add_column(sa.Column("note", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("sites") as batch:
+        batch.drop_column("note")
+'''
+
+
+@pytest.fixture
+def newer_migrations(tmp_path, monkeypatch) -> Path:
+    """newsbot's migrations plus a revision 9001 after head, in use for this test.
+
+    A database upgraded to the real head is then "at an older revision". Returns the
+    migrations directory, for a child process to use the same (see tests/test_migrate.py).
+    """
+    import pipelines.migrate
+
+    real_head = pipelines.migrate.head()
+    copy = tmp_path / "migrations"
+    shutil.copytree(
+        pipelines.migrate.MIGRATIONS, copy, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (copy / "versions" / "9001_later.py").write_text(_LATER_REVISION.format(down=real_head))
+    monkeypatch.setattr(pipelines.migrate, "MIGRATIONS", copy)
+    return copy

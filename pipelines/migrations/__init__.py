@@ -1,0 +1,1 @@
+"""Alembic migrations of the newsbot schema; run them with ``newsbot db upgrade``."""
