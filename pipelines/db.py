@@ -64,6 +64,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     ``kwargs`` go to :func:`sqlalchemy.create_engine`.
     """
     parsed = make_url(url)
+    # A failed batch must not dump a hundred articles into the log with its error.
+    kwargs.setdefault("hide_parameters", True)
     engine = create_engine(parsed, json_serializer=_json_dumps, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
