@@ -6,11 +6,17 @@ marks, presentation-form ligatures, stray tatweel, filter-dodging breaks, extra 
 
 from __future__ import annotations
 
+from newsbot.extraction.textutil import CONTROL
 from newsbot.items import Article
-from newsbot.text import clean
+from newsbot.text import clean as _clean
 
 _SCALARS = ("title", "description", "section")
 _LISTS = ("authors", "tags", "headings", "paragraphs", "captions")
+
+
+def clean(value: str) -> str:
+    """The display form, without control characters (PostgreSQL refuses NUL in text)."""
+    return _clean(CONTROL.sub("", value))
 
 
 def _clean_opt(value: str | None) -> str | None:

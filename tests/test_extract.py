@@ -178,3 +178,15 @@ def test_truncated_page_still_gives_what_arrived():
     cut = html[: html.index(PARA[::-1]) + 20]
     article = extract(cut, url="http://x.test/a")
     assert article.paragraphs[0] == PARA
+
+
+@pytest.mark.parametrize("depth", [100, 300, 3000])
+def test_absurdly_nested_page_does_not_crash(depth):
+    """A page nested thousands of levels deep gives an article or a reasoned error, no crash."""
+    html = "<html><body>" + "<div>" * depth + f"<p>{PARA}</p>" + "</div>" * depth + "</body></html>"
+    try:
+        article = extract(html.encode(), url="http://x.test/a")
+    except ExtractionError as error:
+        assert error.reason == "malformed"
+    else:
+        assert article.paragraphs in ([PARA], [])

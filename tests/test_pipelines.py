@@ -59,3 +59,14 @@ def test_validate_drops_with_a_counted_reason(changes, reason):
     with pytest.raises(DropItem, match=reason):
         pipeline.process_item(article)
     assert crawler.stats.get_value(f"newsbot/dropped/{reason}") == 1
+
+
+def test_normalize_removes_control_characters():
+    """NUL and other control characters never reach the store (PostgreSQL refuses NUL)."""
+    article = Article(url="http://x.test/a", title="عنوان\x00", paragraphs=[f"{PARA}\x00\x01"],
+                      images=[{"src": "http://x.test/i.jpg", "alt": "\x07", "caption": "صورة\x00",
+                               "credit": None}])
+    result = NormalizePipeline().process_item(article)
+    assert result.title == "عنوان"
+    assert result.paragraphs == [PARA]
+    assert result.images[0]["alt"] is None and result.images[0]["caption"] == "صورة"

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from newsbot.extraction import xpaths
-from newsbot.extraction.content import body_chars, extract_content
+from newsbot.extraction.content import Content, body_chars, extract_content
 from newsbot.extraction.dates import iso, parse_date
 from newsbot.extraction.decode import decode_html
 from newsbot.extraction.language import detect_language
@@ -114,13 +114,10 @@ def extract(
             published_raw, published = found
     modified = parse_date(md.modified_raw, default_tz, now=now)
 
-    content = extract_content(root, url, md.title)
-    if body_chars(content) < _RETRY_BELOW_CHARS:
-        # The strict pass may have pruned the article's own wrapper ("modal-enabled",
-        # "with-sidebar"): parse again and prune leniently; keep the richer result.
-        second = extract_content(_parse(text), url, md.title, lenient=True)
-        if body_chars(second) > 1.5 * body_chars(content) and second.link_density < 0.5:
-            content = second
+    try:
+        content = _content(root, text, url, md.title)
+    except RecursionError as error:  # libxml2 caps nesting at 256; this is a backstop
+        raise ExtractionError("malformed", f"the page is nested too deeply: {url}") from error
     if require_article and not _looks_like_article(md, content.paragraphs, content.link_density):
         raise ExtractionError("no_article", f"no article found on {url}")
 
@@ -144,6 +141,17 @@ def extract(
         images=content.images,
         blocks=content.blocks,
     )
+
+
+def _content(root: etree._Element, text: str, url: str, title: str | None) -> Content:
+    content = extract_content(root, url, title)
+    if body_chars(content) < _RETRY_BELOW_CHARS:
+        # The strict pass may have pruned the article's own wrapper ("modal-enabled",
+        # "with-sidebar"): parse again and prune leniently; keep the richer result.
+        second = extract_content(_parse(text), url, title, lenient=True)
+        if body_chars(second) > 1.5 * body_chars(content) and second.link_density < 0.5:
+            return second
+    return content
 
 
 def _site(url: str) -> str | None:
