@@ -192,6 +192,9 @@ _DELEGATED = {
     "savefixture": ("newsbot.sites.fixtures",
                     "store a live page and its extraction as a site's regression fixture"),
     "db": ("pipelines.dbcli", "database: upgrade, downgrade, current, replay FILE"),
+    "search": ("newsbot.querycli:search_main", "search the stored articles (Arabic-aware)"),
+    "export": ("newsbot.querycli:export_main", "export articles as jsonl, csv or parquet"),
+    "stats": ("newsbot.querycli:stats_main", "articles per site and per day, last crawl runs"),
 }
 
 
@@ -239,8 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in _DELEGATED:
         import importlib
 
-        module = importlib.import_module(_DELEGATED[argv[0]][0])
-        return module.main(argv[1:])
+        module_name, _, function = _DELEGATED[argv[0]][0].partition(":")
+        module = importlib.import_module(module_name)
+        return getattr(module, function or "main")(argv[1:])
     args = build_parser().parse_args(argv)
     return args.func(args)
 
