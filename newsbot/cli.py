@@ -195,6 +195,7 @@ _DELEGATED = {
     "search": ("newsbot.querycli:search_main", "search the stored articles (Arabic-aware)"),
     "export": ("newsbot.querycli:export_main", "export articles as jsonl, csv or parquet"),
     "stats": ("newsbot.querycli:stats_main", "articles per site and per day, last crawl runs"),
+    "serve": ("newsbot.web.serve", "serve the search pages and JSON API, read-only"),
 }
 
 
