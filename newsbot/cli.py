@@ -74,7 +74,9 @@ def _settings(overrides: dict[str, Any]):
     return settings
 
 
-def _run_spider(urls: list[str], overrides: dict[str, Any], progress: bool) -> dict[str, Any]:
+def _run_spider(
+    urls: list[str], overrides: dict[str, Any], progress: bool, **spider_args: str
+) -> dict[str, Any]:
     """Run the news spider to completion in this process; return its final stats."""
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
@@ -104,7 +106,9 @@ def _run_spider(urls: list[str], overrides: dict[str, Any], progress: bool) -> d
         crawler.signals.connect(on_response, signal=signals.response_received)
         crawler.signals.connect(on_item, signal=signals.item_scraped)
         crawler.signals.connect(on_dropped, signal=signals.item_dropped)
-    process.crawl(crawler, url=" ".join(urls))
+    if urls:
+        spider_args["url"] = " ".join(urls)
+    process.crawl(crawler, **spider_args)
     process.start()
     return crawler.stats.get_stats()
 
@@ -130,8 +134,24 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
+    if not args.urls and not args.site:
+        print("newsbot crawl: give URLs to crawl, or --site NAME (or --site all)", file=sys.stderr)
+        return 2
+    if args.lock:
+        from newsbot.locking import run_locked
+
+        return run_locked(args.lock, lambda: _crawl(args))
+    return _crawl(args)
+
+
+def _crawl(args: argparse.Namespace) -> int:
     overrides = {"LOG_LEVEL": args.log_level, **_overrides(args)}
-    stats = _run_spider(args.urls, overrides, progress=not args.quiet)
+    spider_args = {}
+    if args.site:
+        spider_args["site"] = args.site
+    if args.refresh:
+        spider_args["refresh"] = "1"
+    stats = _run_spider(args.urls, overrides, progress=not args.quiet, **spider_args)
     _print_stats(stats, args)
     reason = stats.get("finish_reason")
     if reason != "finished":
@@ -196,6 +216,8 @@ _DELEGATED = {
     "export": ("newsbot.querycli:export_main", "export articles as jsonl, csv or parquet"),
     "stats": ("newsbot.querycli:stats_main", "articles per site and per day, last crawl runs"),
     "serve": ("newsbot.web.serve", "serve the search pages and JSON API, read-only"),
+    "runs": ("newsbot.runs", "list the last crawl runs and what they did"),
+    "frontier": ("newsbot.scale", "the shared Redis frontier: status, reset"),
 }
 
 
@@ -219,7 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=text)
         if name == "crawl":
-            p.add_argument("urls", nargs="+", metavar="URL")
+            p.add_argument("urls", nargs="*", metavar="URL",
+                           help="articles, listings, feeds or sitemaps to start from")
+            p.add_argument("--site", metavar="NAME",
+                           help="crawl registered site(s) from their feeds and sitemaps: "
+                                "a name, names separated by commas, or all")
+            p.add_argument("--refresh", action="store_true",
+                           help="re-check stored articles with conditional requests")
+            p.add_argument("--lock", metavar="FILE",
+                           help="hold this lock file while crawling; exit at once (status 75) "
+                                "if another crawl holds it (for cron)")
             p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
         p.add_argument("--db", help="database URL (default: NEWSBOT_DATABASE_URL or "
                                     "sqlite:///data/newsbot.db)")

@@ -9,9 +9,14 @@ file needs no set-up), one at an older revision stops the crawl with
 
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 
 from alembic import command
@@ -36,10 +41,36 @@ class SchemaOutOfDate(RuntimeError):
 def config(connection: Connection | None = None) -> Config:
     """Alembic's configuration, with ``connection`` for ``env.py`` to migrate."""
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", _script_location())
     cfg.set_main_option("path_separator", "os")
     cfg.attributes["connection"] = connection
     return cfg
+
+
+def _script_location() -> str:
+    """The migrations folder; when newsbot runs from a zipped egg (scrapyd), Alembic cannot
+    read it there, so it is copied once to a temporary folder."""
+    if MIGRATIONS.is_dir():
+        return str(MIGRATIONS)
+    return str(_extracted_migrations())
+
+
+@functools.cache
+def _extracted_migrations() -> Path:
+    target = Path(tempfile.mkdtemp(prefix="newsbot-migrations-")) / "migrations"
+    atexit.register(shutil.rmtree, target.parent, ignore_errors=True)
+
+    def copy(source, destination: Path) -> None:
+        destination.mkdir(parents=True, exist_ok=True)
+        for entry in source.iterdir():
+            if entry.is_dir():
+                if entry.name != "__pycache__":
+                    copy(entry, destination / entry.name)
+            elif entry.name.endswith((".py", ".mako")):
+                (destination / entry.name).write_bytes(entry.read_bytes())
+
+    copy(resources.files("pipelines") / "migrations", target)
+    return target
 
 
 def head() -> str:

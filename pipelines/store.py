@@ -8,7 +8,7 @@ appended to a dead-letter file of JSON lines, which ``newsbot db replay FILE`` s
 When the spider opens, the database's schema is checked (:func:`pipelines.migrate.check_current`):
 an empty database gets the schema, one at an older revision stops the crawl before anything is
 fetched, with finish reason ``schema_out_of_date`` and an error saying to run
-``newsbot db upgrade``. Each crawl is recorded in ``crawl_runs``.
+``newsbot db upgrade``. (Each crawl is recorded in ``crawl_runs`` by ``newsbot.runs``.)
 """
 
 from __future__ import annotations
@@ -22,16 +22,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem
-from sqlalchemy import insert, make_url, select, update
+from sqlalchemy import make_url
 from sqlalchemy.orm import sessionmaker
 
 from newsbot.items import Article
 from pipelines.db import TRANSIENT_ERRORS, make_engine, upsert_articles
 from pipelines.migrate import SchemaOutOfDate, check_current
 from pipelines.replay import append as append_deadletters
-from pipelines.schema import crawl_runs
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -79,8 +77,6 @@ class StorePipeline:
         self._session: sessionmaker[Session] | None = None
         self._buffer: list[Article] = []
         self._buffered_since = 0.0
-        self._run_id: int | None = None
-        self._started_at = dt.datetime.now(dt.UTC)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -103,13 +99,11 @@ class StorePipeline:
                 "NEWSBOT_DEADLETTER_PATH", DEFAULTS["NEWSBOT_DEADLETTER_PATH"]
             ),
         )
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self) -> None:
         where = make_url(self.database_url).render_as_string(hide_password=True)
         logger.info("Storing articles in %s", where)
-        self._started_at = dt.datetime.now(dt.UTC)
         try:
             self._open()
         except SchemaOutOfDate as exc:
@@ -119,8 +113,6 @@ class StorePipeline:
         except _TRANSIENT as exc:
             # Not fatal: every flush tries again, and dead-letters what it cannot store.
             logger.error("Cannot open the database yet: %s", _describe(exc))
-            return
-        self._record_run("running", attempts=1)
 
     def process_item(self, item: Any) -> Any:
         if not self._buffer:
@@ -135,16 +127,6 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         self._flush()
-        if self._session is not None:  # the database was opened at some point
-            # "finished" until spider_closed brings Scrapy's finish reason.
-            self._record_run("finished")
-        if self._engine is not None:
-            self._engine.dispose()
-
-    def spider_closed(self, spider: Any, reason: str) -> None:
-        """Record how the crawl ended (Scrapy's finish reason) and its final stats."""
-        if self._session is not None:
-            self._record_run(reason)
         if self._engine is not None:
             self._engine.dispose()
 
@@ -205,53 +187,6 @@ class StorePipeline:
             except Exception as exc:  # whatever the cause, the caller must not lose data
                 raise _Failed(attempt) from exc
         raise AssertionError("unreachable")
-
-    def _record_run(self, status: str, attempts: int | None = None) -> None:
-        """Insert or update this crawl's row in ``crawl_runs``; a failure is only logged."""
-        row = self._run_row(status)
-
-        def record() -> int:
-            with self._open().begin() as session:
-                run_id = self._run_id or session.scalar(
-                    # inserted by an attempt whose commit answer was lost?
-                    select(crawl_runs.c.id).where(
-                        crawl_runs.c.started_at == self._started_at,
-                        crawl_runs.c.spider == row["spider"],
-                    )
-                )
-                if run_id is None:
-                    return session.execute(
-                        insert(crawl_runs).returning(crawl_runs.c.id), row
-                    ).scalar_one()
-                session.execute(update(crawl_runs).where(crawl_runs.c.id == run_id).values(row))
-                return run_id
-
-        try:
-            self._run_id = self._retrying("Recording the crawl run", record, attempts)
-        except _Failed as failed:
-            logger.warning("Could not record the crawl run: %s", _describe(failed.__cause__))
-
-    def _run_row(self, status: str) -> dict[str, Any]:
-        stats = self.crawler.stats.get_stats()
-        spider = getattr(self.crawler, "spider", None)
-        finished = status != "running"
-        return {
-            "spider": getattr(spider, "name", None) or "unknown",
-            "sites": sorted(getattr(spider, "hosts", None) or ()),
-            "started_at": self._started_at,
-            "finished_at": dt.datetime.now(dt.UTC) if finished else None,
-            "status": status,
-            "pages": stats.get("response_received_count", 0),
-            "items_stored": stats.get("newsbot/stored/new", 0)
-            + stats.get("newsbot/stored/updated", 0),
-            "items_dropped": {
-                key.removeprefix("newsbot/dropped/"): count
-                for key, count in sorted(stats.items())
-                if key.startswith("newsbot/dropped/")
-            },
-            "errors": stats.get("log_count/ERROR", 0),
-            "stats": json.loads(json.dumps(stats, default=str)) if finished else None,
-        }
 
     def _deadletter(
         self, batch: list[Article], crawled_at: dt.datetime, attempts: int, exc: BaseException

@@ -113,12 +113,14 @@ def test_feed_and_sitemap_index_are_followed(site, tmp_path, database_url):
 
 
 def test_second_crawl_updates_instead_of_duplicating(site, tmp_path, database_url):
-    """Re-crawling updates each row (upsert on the canonical URL), never adds a second one."""
+    """Re-crawling (incremental skipping off) updates each row (upsert on the canonical URL),
+    never adds a second one."""
     with SiteServer(site) as server:
         crawl([f"{server.base_url}/"], database_url, tmp_path)
         page = site / _article_path("beirutobserver_1764731404").lstrip("/")
         page.write_bytes(page.read_bytes().replace("سرقة منزل".encode(), "سطو على منزل".encode()))
-        stats = crawl([f"{server.base_url}/"], database_url, tmp_path)
+        stats = crawl([f"{server.base_url}/"], database_url, tmp_path,
+                      "-s", "NEWSBOT_INCREMENTAL=False")
     stored = rows(database_url)
     assert len(stored) == 6
     assert stats["newsbot/stored/updated"] == 6

@@ -451,35 +451,6 @@ def test_pipeline_counts_recrawled_articles_as_updated(tmp_path, database_url, e
     assert [row.crawl_count for row in _stored(engine)] == [2, 2, 1]
 
 
-def test_pipeline_records_the_crawl_run(tmp_path, database_url, engine):
-    """A crawl gets a crawl_runs row when it opens, completed when it closes, and its status
-    is Scrapy's finish reason once the spider has closed."""
-    pipe = _pipeline(tmp_path, database_url, NEWSBOT_STORE_BATCH_SIZE=2)
-    stats = pipe.crawler.stats
-    pipe.open_spider()
-    with Session(engine) as session:
-        run = session.scalars(select(schema.CrawlRun)).one()
-        assert (run.status, run.finished_at, run.items_stored) == ("running", None, 0)
-    stats.set_value("response_received_count", 7)
-    stats.inc_value("newsbot/dropped/empty", 2)
-    stats.inc_value("newsbot/dropped/http_404")
-    stats.inc_value("log_count/ERROR")
-    for n in range(3):
-        pipe.process_item(_article(n))
-
-    pipe.close_spider()
-
-    with Session(engine) as session:
-        run = session.scalars(select(schema.CrawlRun)).one()
-        assert (run.status, run.pages, run.items_stored, run.errors) == ("finished", 7, 3, 1)
-        assert run.items_dropped == {"empty": 2, "http_404": 1}
-        assert _utc(run.started_at) <= _utc(run.finished_at)
-        assert run.stats["newsbot/stored/new"] == 3
-    pipe.spider_closed(spider=None, reason="closespider_timeout")
-    with Session(engine) as session:
-        assert session.scalars(select(schema.CrawlRun.status)).all() == ["closespider_timeout"]
-
-
 def test_out_of_date_schema_closes_the_spider_before_it_starts(
     tmp_path, database_url, engine, newer_migrations, caplog
 ):

@@ -1,10 +1,17 @@
 """The ``news`` spider: discovery only.
 
 ``scrapy crawl news -a url=URL`` where URL (or several, separated by spaces or commas) is an
-article, a section or listing page, an RSS/Atom feed, or a sitemap (index, news sitemap, gzip).
-The spider finds article URLs on the same site and hands each fetched page to the page parser
+article, a section or listing page, an RSS/Atom feed, or a sitemap (index, news sitemap, gzip);
+``scrapy crawl news -a site=NAME`` (several: ``a,b``; every registered site: ``all``) starts
+from what the registry says the site publishes: its feeds, its sitemaps and its home page.
+The spider finds article URLs on the same site (on a registered site, those its
+``article_url_pattern`` matches) and hands each fetched page to the page parser
 (:func:`newsbot.extract`); everything that does not become an item is counted under
 ``newsbot/dropped/<reason>`` and logged.
+
+Article requests carry ``meta["newsbot_article"]``: :mod:`newsbot.incremental` skips those
+already stored (``-a refresh=1`` re-checks them with a conditional request instead); a
+``304 Not Modified`` answer is counted as ``newsbot/unchanged`` and gives no item.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from newsbot.extraction import ExtractionError
 from newsbot.extraction.dates import iso, parse_date
 from newsbot.items import Article
 from newsbot.sites import parser_for, site_for_url
+from newsbot.sites import registry as _registry
 
 logger = logging.getLogger(__name__)
 
@@ -35,25 +43,52 @@ logger = logging.getLogger(__name__)
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(self, url: str | None = None, follow: str = "auto", *args: Any, **kwargs: Any):
+    def __init__(
+        self,
+        url: str | None = None,
+        site: str | None = None,
+        follow: str = "auto",
+        refresh: str = "0",
+        *args: Any,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
-        if not url:
+        if not url and not site:
             raise ValueError(
-                "news spider: give the URL to crawl, e.g. scrapy crawl news -a url=URL"
+                "news spider: give the URL or the registered site to crawl, e.g. "
+                "scrapy crawl news -a url=URL or scrapy crawl news -a site=NAME (or site=all)"
             )
-        self.seed_urls = [u for u in re.split(r"[\s,]+", url) if u]
+        self.seed_urls = [u for u in re.split(r"[\s,]+", url or "") if u]
         bad = [u for u in self.seed_urls if not u.startswith(("http://", "https://", "file://"))]
         if bad:
             raise ValueError(f"news spider: not an http(s) URL: {', '.join(bad)}")
         if follow not in ("auto", "0", "1"):
             raise ValueError("news spider: follow must be auto, 0 or 1")
+        if str(refresh) not in ("0", "1"):
+            raise ValueError("news spider: refresh must be 0 or 1")
         # auto: follow links from listing pages only; 1: from articles too; 0: never.
         self.follow = follow
+        # Re-check stored articles (conditional requests) instead of skipping them.
+        self.refresh = str(refresh) == "1"
         self.hosts = {discovery.site_host(u) for u in self.seed_urls}
+        # The registry names of the sites crawled (-a site=), for the crawl's record.
+        self.site_names: list[str] = []
+        self._claimed: dict[str, bool] = {}  # host -> whether a registered site may own it
+        for registered in _sites(site) if site else ():
+            self.site_names.append(registered.name)
+            for seed in (*registered.seeds, registered.home):
+                if seed not in self.seed_urls:
+                    self.seed_urls.append(seed)
+            self.hosts.update(domain.partition("/")[0] for domain in registered.domains)
 
     @property
     def _tz(self) -> ZoneInfo:
         return ZoneInfo(self.settings.get("NEWSBOT_DEFAULT_TIMEZONE", "UTC"))
+
+    @property
+    def crawled_sites(self) -> list[str]:
+        """What this crawl covers: the registry names given, else the seeds' hosts."""
+        return sorted(self.site_names) or sorted(self.hosts)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.seed_urls:
@@ -80,6 +115,9 @@ class NewsSpider(scrapy.Spider):
             self._drop("not_html", response.url, _content_type(response) or "unknown type")
 
     def parse_article(self, response: Response) -> Iterator[Any]:
+        if response.status == 304:  # a conditional re-check: the stored version is current
+            self._count("newsbot/unchanged")
+            return
         article = self._article(response, count_drop=True)
         if article is not None:
             listed = response.meta.get("newsbot_listed_date")
@@ -130,12 +168,25 @@ class NewsSpider(scrapy.Spider):
             if not discovery.same_site(item.url, self.hosts):
                 self._count("newsbot/skipped/offsite")
                 continue
+            site = self._registered(item.url)
+            if site is not None and not site.is_article_url(item.url):
+                self._count("newsbot/skipped/not_article")
+                logger.debug("Not an article URL of %s: %s", site.name, item.url)
+                continue
             yield scrapy.Request(
                 item.url,
                 callback=self.parse_article,
                 errback=self.on_error,
-                meta={"newsbot_listed_date": item.published},
+                meta={"newsbot_listed_date": item.published, "newsbot_article": True},
             )
+
+    def _registered(self, url: str) -> _registry.Site | None:
+        """``site_for_url``, without going through the registry for hosts no site claims."""
+        host = discovery.site_host(url)
+        claimed = self._claimed.get(host)
+        if claimed is None:
+            claimed = self._claimed[host] = _claimed(host)
+        return site_for_url(url) if claimed else None
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(key)
@@ -143,6 +194,26 @@ class NewsSpider(scrapy.Spider):
     def _drop(self, reason: str, url: str, detail: str) -> None:
         self._count(f"newsbot/dropped/{reason}")
         logger.warning("Dropped %s (%s): %s", url, reason, detail)
+
+
+def _sites(names: str) -> list[_registry.Site]:
+    """The registered sites ``names`` (comma or space separated) stands for; ``all``: every one."""
+    wanted = [n for n in re.split(r"[\s,]+", names) if n]
+    if wanted == ["all"]:
+        return list(_registry.load_sites().values())
+    try:
+        return [_registry.get_site(name) for name in wanted]
+    except KeyError as error:
+        raise ValueError(f"news spider: {error.args[0]}") from None
+
+
+def _claimed(host: str) -> bool:
+    """Whether a domain of a registered site is ``host`` or a parent of it."""
+    return any(
+        host == domain or host.endswith("." + domain)
+        for site in _registry.load_sites().values()
+        for domain in (entry.partition("/")[0] for entry in site.domains)
+    )
 
 
 def _fetched_at(response: Response) -> dt.datetime:

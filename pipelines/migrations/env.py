@@ -12,6 +12,8 @@ from alembic import context
 from sqlalchemy import make_url, pool
 
 from pipelines.db import make_engine
+import pipelines.state  # noqa: F401  (its tables share the models' metadata)
+from pipelines.migrate import include_object
 from pipelines.schema import Base
 
 config = context.config
@@ -33,6 +35,7 @@ def _configure(dialect: str, **kwargs) -> None:
         render_as_batch=dialect == "sqlite",
         compare_type=True,
         compare_server_default=True,
+        include_object=include_object,
         **kwargs,
     )
 
