@@ -12,13 +12,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, inspect
 
+import pipelines.state  # noqa: F401  (its tables share the models' metadata)
 from newsbot.demo import SiteServer
 from pipelines import dbcli, migrate
 from pipelines.db import make_engine
 from pipelines.schema import LONG_TEXT_COLUMNS, Base
-
-import pipelines.state  # noqa: E402,F401  (its tables share the models' metadata)
-from pipelines.schema import Base  # noqa: E402
 
 # Every table the models define: the migrations must create exactly these.
 TABLES = set(Base.metadata.tables)

@@ -40,7 +40,8 @@ class ExtractionError(ValueError):
         self.reason = reason
 
 
-def _parse(text: str) -> etree._Element:
+def parse_html(text: str) -> etree._Element:
+    """Decoded page text to an lxml tree (comments and processing instructions dropped)."""
     parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
                               no_network=True)
     root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
@@ -103,7 +104,7 @@ def extract(
     text, _encoding = decode_html(html, content_type)
     if "<" not in text[:2048] and not mime:
         raise ExtractionError("not_html", "the page has no markup")
-    root = _parse(text)
+    root = parse_html(text)
 
     md = extract_metadata(root, url)
     published = parse_date(md.published_raw, default_tz, now=now)
@@ -148,7 +149,7 @@ def _content(root: etree._Element, text: str, url: str, title: str | None) -> Co
     if body_chars(content) < _RETRY_BELOW_CHARS:
         # The strict pass may have pruned the article's own wrapper ("modal-enabled",
         # "with-sidebar"): parse again and prune leniently; keep the richer result.
-        second = extract_content(_parse(text), url, title, lenient=True)
+        second = extract_content(parse_html(text), url, title, lenient=True)
         if body_chars(second) > 1.5 * body_chars(content) and second.link_density < 0.5:
             return second
     return content

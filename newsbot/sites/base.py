@@ -27,7 +27,7 @@ from typing import ClassVar
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from newsbot.extraction import ExtractionError, extract
+from newsbot.extraction import ExtractionError, extract, parse_html
 from newsbot.extraction.content import prune, read_article
 from newsbot.extraction.dates import iso, parse_date
 from newsbot.extraction.decode import decode_html
@@ -144,7 +144,7 @@ class SiteParser:
             raise ExtractionError("empty", "the page is empty")
         text, _encoding = decode_html(html, content_type)
         if self.drop_selectors:
-            root = _tree(text)
+            root = parse_html(text)
             for selector in self.drop_selectors:
                 for el in _select(selector, root):
                     _drop(el)
@@ -152,7 +152,7 @@ class SiteParser:
         own_body = self.body_selector is not None
         article = self._generic(text, url, content_type, fetched_at,
                                 require_article and not own_body)
-        tree = _tree(text)
+        tree = parse_html(text)
         if self.title_selector:
             article.title = _first_text(self.title_selector, tree) or article.title
         if self.date_selector:
@@ -181,7 +181,7 @@ class SiteParser:
 
     def _apply_body(self, article: Article, text: str, url: str) -> bool:
         """Read the body from the site's container(s); ``False`` when none matched."""
-        root = _tree(text)  # a tree of its own: reading prunes it
+        root = parse_html(text)  # a tree of its own: reading prunes it
         containers = _select(self.body_selector, root)
         if not containers:
             return False
@@ -191,15 +191,6 @@ class SiteParser:
         article.captions, article.images = content.captions, content.images
         article.blocks = content.blocks
         return True
-
-
-def _tree(text: str) -> etree._Element:
-    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
-                              no_network=True)
-    root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
-    if root is None:
-        raise ExtractionError("empty", "the page has no HTML content")
-    return root
 
 
 @functools.lru_cache(maxsize=256)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import make_url, pool
 
-from pipelines.db import make_engine
 import pipelines.state  # noqa: F401  (its tables share the models' metadata)
+from pipelines.db import make_engine
 from pipelines.migrate import include_object
 from pipelines.schema import Base
 
