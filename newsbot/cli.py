@@ -137,6 +137,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if not args.urls and not args.site:
         print("newsbot crawl: give URLs to crawl, or --site NAME (or --site all)", file=sys.stderr)
         return 2
+    if args.site and args.site != "all":
+        from newsbot.sites import get_site
+
+        try:
+            for name in args.site.split(","):
+                get_site(name.strip())
+        except KeyError as error:
+            print(f"newsbot crawl: {error.args[0]}", file=sys.stderr)
+            return 2
     if args.lock:
         from newsbot.locking import run_locked
 

@@ -99,3 +99,15 @@ def test_eval_scores_a_gold_directory():
     assert result.returncode == 0, result.stderr
     assert "youm7_1691196862" in result.stdout
     assert "overall" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["crawl"], "give URLs to crawl, or --site NAME"),
+    (["crawl", "--site", "nosuchsite"], "no site named 'nosuchsite'"),
+])
+def test_crawl_usage_errors_are_clear(args, message):
+    """`newsbot crawl` without a start, or with an unknown site, says so in one line (exit 2)."""
+    result = newsbot(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
