@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from crawlkit import newsbot_crawl
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
@@ -21,8 +19,6 @@ from pipelines.schema import Article, Image
 PAGES = Path(__file__).parent / "pages" / "arabic"
 GOLD = {p.name.removesuffix(".gold.json"): json.loads(p.read_text("utf-8"))
         for p in sorted(PAGES.glob("*.gold.json"))}
-FAST = ["-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "RETRY_TIMES=1",
-        "-s", "NEWSBOT_STORE_FLUSH_SECONDS=0"]
 
 
 def _article_path(name: str) -> str:
@@ -61,19 +57,9 @@ def site(tmp_path: Path) -> Path:
     return root
 
 
-def crawl(urls: list[str], database_url: str, workdir: Path, *extra: str) -> dict:
+def crawl(urls: list[str], database_url: str, workdir: Path, **settings: str) -> dict:
     """Run `newsbot crawl` in a child process (a Twisted reactor runs once per process)."""
-    stats_path = workdir / f"stats-{len(list(workdir.glob('stats-*')))}.json"
-    env = {**os.environ, "NEWSBOT_DATABASE_URL": database_url}
-    result = subprocess.run(
-        [sys.executable, "-m", "newsbot.cli", "crawl", *urls, "-q", "--stats-json",
-         str(stats_path), *FAST, *extra],
-        env=env, cwd=workdir, capture_output=True, text=True, timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    stats = json.loads(stats_path.read_text())
-    stats["_log"] = result.stderr
-    return stats
+    return newsbot_crawl(workdir, database_url, urls, settings)
 
 
 def rows(database_url: str) -> list[Article]:
@@ -120,7 +106,7 @@ def test_second_crawl_updates_instead_of_duplicating(site, tmp_path, database_ur
         page = site / _article_path("beirutobserver_1764731404").lstrip("/")
         page.write_bytes(page.read_bytes().replace("سرقة منزل".encode(), "سطو على منزل".encode()))
         stats = crawl([f"{server.base_url}/"], database_url, tmp_path,
-                      "-s", "NEWSBOT_INCREMENTAL=False")
+                      NEWSBOT_INCREMENTAL="False")
     stored = rows(database_url)
     assert len(stored) == 6
     assert stats["newsbot/stored/updated"] == 6
